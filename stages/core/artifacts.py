@@ -1,0 +1,111 @@
+"""The one place that knows where artifacts live and how they are read and written.
+
+Every write goes to a temporary file in the target's folder and is renamed into place, so
+a stage that fails or is killed never leaves a half-written output; and every writer is
+deterministic (no timestamps, sorted keys), so the same inputs give byte-identical files
+and DVC never reruns or re-caches for nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from stages.core.errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+SPLIT_DIR = Path("data/split")
+IMPUTED_DIR = Path("data/imputed")
+ENCODED_DIR = Path("data/encoded")
+SCALED_DIR = Path("data/scaled")
+SCORED_DIR = Path("data/scored")
+MODELS_DIR = Path("models")
+METRICS_DIR = Path("metrics")
+
+IMPUTER_PATH = MODELS_DIR / "imputer.joblib"
+ENCODER_PATH = MODELS_DIR / "encoder.joblib"
+SCALER_PATH = MODELS_DIR / "scaler.joblib"
+MODEL_PATH = MODELS_DIR / "model.joblib"
+METRICS_PATH = METRICS_DIR / "metrics.json"
+
+SPLITS = ("train", "test")
+
+
+def table_path(folder: Path, split: str) -> Path:
+    """Where a stage's table for one split lives, e.g. data/imputed/train.parquet."""
+    return folder / f"{split}.parquet"
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path | str) -> Iterator[Path]:
+    """Yield a temporary path next to `target`; rename it over `target` only on success."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(handle)
+    temporary = Path(name)
+    try:
+        yield temporary
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def write_table(frame: pd.DataFrame, path: Path | str) -> None:
+    """Parquet keeps dtypes (categories included) across stages, unlike CSV."""
+    with atomic_path(path) as temporary:
+        frame.to_parquet(temporary, engine="pyarrow", compression="zstd", index=True)
+
+
+def read_table(path: Path | str) -> pd.DataFrame:
+    import pandas as pd
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: not found; run the stage that writes it (dvc repro)")
+    return pd.read_parquet(path, engine="pyarrow")
+
+
+def write_object(obj: Any, path: Path | str) -> None:
+    """Fitted transformers and models, with joblib (numpy arrays stored efficiently)."""
+    import joblib
+
+    with atomic_path(path) as temporary:
+        joblib.dump(obj, temporary, compress=3)
+
+
+def read_object(path: Path | str) -> Any:
+    import joblib
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: not found; run the stage that writes it (dvc repro)")
+    return joblib.load(path)
+
+
+def write_json(data: Any, path: Path | str) -> None:
+    with atomic_path(path) as temporary:
+        temporary.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+
+
+def read_json(path: Path | str) -> Any:
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: not found; run `dvc repro` first")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise DataError(f"{path}: not valid JSON (line {error.lineno})") from None
+
+
+def write_csv(frame: pd.DataFrame, path: Path | str) -> None:
+    with atomic_path(path) as temporary:
+        frame.to_csv(temporary, index=False, lineterminator="\n")

@@ -1,0 +1,284 @@
+"""The one place that reads params.yaml and validates it against a schema.
+
+Every stage calls `load_params` before doing any work, so a wrong type, an unknown key (for
+instance one that `dvc exp run -S` added with a typo) or an out-of-range value stops the
+run with one line naming the key, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from stages.core.errors import ParamsError
+
+DEFAULT_PARAMS_PATH = Path("params.yaml")
+
+
+class _Section(BaseModel):
+    """Strict, closed schema: unknown keys and silent type coercions are errors."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+ColumnName = Annotated[str, Field(min_length=1)]
+
+
+class DataParams(_Section):
+    train_path: str = Field(min_length=1)
+    predict_path: str = Field(min_length=1)
+    predictions_path: str = Field(min_length=1)
+    target: ColumnName
+    positive_label: int | str
+    id_column: ColumnName | None = None
+    na_values: list[str] = Field(default_factory=list)
+    delimiter: str = Field(default=",", min_length=1, max_length=1)
+
+    @field_validator("positive_label")
+    @classmethod
+    def _label_is_not_bool(cls, value: int | str) -> int | str:
+        if isinstance(value, bool):
+            raise ValueError("must be the target's positive value (a number or a string)")
+        return value
+
+
+class FeaturesParams(_Section):
+    numeric: list[ColumnName] = Field(default_factory=list)
+    categorical: list[ColumnName] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _disjoint_and_not_empty(self) -> FeaturesParams:
+        if not self.numeric and not self.categorical:
+            raise ValueError("numeric and categorical are both empty: list at least one feature")
+        for name, columns in (("numeric", self.numeric), ("categorical", self.categorical)):
+            duplicates = sorted({c for c in columns if columns.count(c) > 1})
+            if duplicates:
+                raise ValueError(f"{name} lists {duplicates} more than once")
+        both = sorted(set(self.numeric) & set(self.categorical))
+        if both:
+            raise ValueError(f"{both} listed as both numeric and categorical")
+        return self
+
+    @property
+    def columns(self) -> list[str]:
+        """All model inputs, numeric first: the notebook's column order."""
+        return [*self.numeric, *self.categorical]
+
+
+class SplitParams(_Section):
+    test_size: float = Field(gt=0.0, lt=1.0)
+    random_state: int = Field(ge=0, lt=2**32)
+    stratify: bool = False
+
+
+ImputeStrategy = Literal["mean", "median", "most_frequent", "constant"]
+
+
+class ImputeColumn(_Section):
+    strategy: ImputeStrategy
+    fill_value: str | int | float | None = None
+
+    @model_validator(mode="after")
+    def _fill_value_iff_constant(self) -> ImputeColumn:
+        if self.strategy == "constant" and self.fill_value is None:
+            raise ValueError("strategy 'constant' needs a fill_value")
+        if self.strategy != "constant" and self.fill_value is not None:
+            raise ValueError(
+                f"fill_value is only used with strategy 'constant', not {self.strategy!r}"
+            )
+        return self
+
+
+class ImputeParams(_Section):
+    columns: dict[ColumnName, ImputeColumn] = Field(default_factory=dict)
+
+
+class EncodeParams(_Section):
+    handle_unknown: Literal["ignore", "error"] = "ignore"
+
+
+class ScaleParams(_Section):
+    method: Literal["minmax", "standard", "none"] = "minmax"
+
+
+Solver = Literal["liblinear", "lbfgs", "newton-cg", "newton-cholesky", "sag", "saga"]
+_SOLVER_PENALTIES: dict[str, set[str | None]] = {
+    "liblinear": {"l1", "l2"},
+    "lbfgs": {"l2", None},
+    "newton-cg": {"l2", None},
+    "newton-cholesky": {"l2", None},
+    "sag": {"l2", None},
+    "saga": {"l1", "l2", "elasticnet", None},
+}
+
+
+class TrainParams(_Section):
+    C: float = Field(gt=0.0)
+    fit_intercept: bool = True
+    solver: Solver = "lbfgs"
+    max_iter: int = Field(default=100, gt=0)
+    penalty: Literal["l1", "l2", "elasticnet"] | None = "l2"
+    l1_ratio: float | None = Field(default=None, gt=0.0, lt=1.0)
+    class_weight: Literal["balanced"] | dict[int, float] | None = None
+    tol: float = Field(default=1e-4, gt=0.0)
+    random_state: int = Field(default=0, ge=0, lt=2**32)
+
+    @model_validator(mode="after")
+    def _solver_supports_penalty(self) -> TrainParams:
+        allowed = _SOLVER_PENALTIES[self.solver]
+        if self.penalty not in allowed:
+            names = ", ".join(sorted(str(p) if p else "null" for p in allowed))
+            raise ValueError(
+                f"solver {self.solver!r} does not support penalty {self.penalty!r} "
+                f"(it supports: {names})"
+            )
+        if (self.penalty == "elasticnet") != (self.l1_ratio is not None):
+            raise ValueError("l1_ratio is required with penalty 'elasticnet' and only then")
+        return self
+
+
+class PredictParams(_Section):
+    threshold: float = Field(default=0.5, gt=0.0, lt=1.0)
+
+
+class Params(_Section):
+    data: DataParams
+    features: FeaturesParams
+    split: SplitParams
+    impute: ImputeParams = ImputeParams()
+    encode: EncodeParams = EncodeParams()
+    scale: ScaleParams = ScaleParams()
+    train: TrainParams
+    predict: PredictParams = PredictParams()
+
+    @model_validator(mode="after")
+    def _columns_are_consistent(self) -> Params:
+        reserved = {self.data.target, self.data.id_column} - {None}
+        for name, columns in (
+            ("numeric", self.features.numeric),
+            ("categorical", self.features.categorical),
+        ):
+            clash = sorted(reserved & set(columns))
+            if clash:
+                raise _KeyedError(
+                    f"features.{name}", f"{clash} is the target or id column, not a feature"
+                )
+        features = set(self.features.columns)
+        for column, spec in self.impute.columns.items():
+            key = f"impute.columns.{column}"
+            if column not in features:
+                raise _KeyedError(
+                    key, "not a feature (list it in features.numeric or features.categorical)"
+                )
+            if spec.strategy in ("mean", "median") and column not in self.features.numeric:
+                raise _KeyedError(key, f"strategy {spec.strategy!r} needs a numeric feature")
+            if column in self.features.numeric and isinstance(spec.fill_value, str):
+                raise _KeyedError(key, "a numeric feature needs a numeric fill_value")
+        return self
+
+
+class _KeyedError(ValueError):
+    """A cross-field error that knows which key it is about."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+        self.message = message
+
+
+class _YamlLoader(yaml.SafeLoader):
+    """SafeLoader that reads `1e12` as a float, as YAML 1.2 (and DVC's `-S`) does."""
+
+
+_YamlLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+        |\.[0-9_]+(?:[eE][-+][0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""",
+        re.X,
+    ),
+    list("-+0123456789."),
+)
+
+
+def read_params_file(path: Path | str = DEFAULT_PARAMS_PATH) -> dict[str, Any]:
+    """The raw mapping in params.yaml, or a ParamsError naming the file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ParamsError(f"{path}: file not found") from None
+    try:
+        raw = yaml.load(text, Loader=_YamlLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark else ""
+        raise ParamsError(f"{path}: not valid YAML{where}") from None
+    if not isinstance(raw, dict):
+        raise ParamsError(f"{path}: expected a mapping of sections at top level")
+    return raw
+
+
+def parse_params(raw: dict[str, Any], source: str = str(DEFAULT_PARAMS_PATH)) -> Params:
+    """Validate a params mapping; every problem is reported with its dotted key."""
+    try:
+        return Params.model_validate(raw)
+    except ValidationError as error:
+        raise ParamsError(f"{source}: " + "; ".join(_describe(e) for e in error.errors())) from None
+
+
+def load_params(path: Path | str = DEFAULT_PARAMS_PATH) -> Params:
+    """Read and validate params.yaml: the only way stages get their settings."""
+    return parse_params(read_params_file(path), str(path))
+
+
+def _describe(error: Any) -> str:
+    location = [str(part) for part in error["loc"]]
+    context = error.get("ctx") or {}
+    keyed = context.get("error")
+    if isinstance(keyed, _KeyedError):
+        return f"{keyed.key}: {keyed.message}"
+    key = ".".join(location) or "(top level)"
+    if error["type"] == "extra_forbidden":
+        allowed = _allowed_keys(location[:-1])
+        hint = f" (allowed: {', '.join(allowed)})" if allowed else ""
+        return f"{key}: unknown key{hint}"
+    if error["type"] == "missing":
+        return f"{key}: required key is missing"
+    message = error["msg"].removeprefix("Value error, ")
+    return f"{key}: {message} (got {error['input']!r})"
+
+
+def _allowed_keys(location: list[str]) -> list[str]:
+    """The keys a section accepts, so a typo's error lists the right spelling."""
+    model: Any = Params
+    for part in location:
+        field = model.model_fields.get(part) if hasattr(model, "model_fields") else None
+        if field is None:
+            return []
+        model = field.annotation
+    return list(model.model_fields) if hasattr(model, "model_fields") else []
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m stages.core.params [PATH]`: validate a params file and say so."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Validate params.yaml against the schema.")
+    parser.add_argument("path", nargs="?", default=str(DEFAULT_PARAMS_PATH))
+    args = parser.parse_args(argv)
+    load_params(args.path)
+    print(f"{args.path}: ok")
+
+
+if __name__ == "__main__":
+    from stages.core.cli import run_cli
+
+    run_cli(main)

@@ -1,0 +1,47 @@
+"""Train/test split that reproduces scikit-learn's `train_test_split` row for row.
+
+The split stage is the first process of every run; reimplementing the unstratified
+shuffle with numpy (it is a single `RandomState.permutation`) spares it the seconds that
+importing scikit-learn costs. Stratified splits delegate to scikit-learn itself.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from stages.core.errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def split_positions(
+    n_rows: int, test_size: float, random_state: int, stratify: pd.Series | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the train and test rows, in the order `train_test_split` returns them."""
+    n_test = math.ceil(test_size * n_rows)
+    n_train = n_rows - n_test
+    if n_train < 1 or n_test < 1:
+        raise DataError(
+            f"split.test_size {test_size} leaves an empty train or test set with {n_rows} rows"
+        )
+    if stratify is not None:
+        return _stratified_positions(n_rows, n_test, random_state, stratify)
+    permutation = np.random.RandomState(random_state).permutation(n_rows)
+    return permutation[n_test : n_test + n_train], permutation[:n_test]
+
+
+def _stratified_positions(
+    n_rows: int, n_test: int, random_state: int, labels: pd.Series
+) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.model_selection import StratifiedShuffleSplit
+
+    smallest = int(labels.value_counts().min())
+    if smallest < 2:
+        raise DataError("split.stratify needs at least 2 rows of each class")
+    splitter = StratifiedShuffleSplit(n_splits=1, test_size=n_test, random_state=random_state)
+    train, test = next(splitter.split(np.zeros(n_rows), labels.to_numpy()))
+    return train, test

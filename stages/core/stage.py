@@ -1,0 +1,49 @@
+"""The shape shared by the fit-on-train stages (impute, encode, scale).
+
+Each reads both splits, fits its step on train only (as the notebook does), applies the
+fitted step to both splits, and writes the tables and the fitted object.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from stages.core.artifacts import SPLITS, read_table, table_path, write_object, write_table
+from stages.core.errors import about
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def read_splits(folder: Path) -> dict[str, pd.DataFrame]:
+    return {split: read_table(table_path(folder, split)) for split in SPLITS}
+
+
+def write_splits(tables: dict[str, pd.DataFrame], folder: Path) -> None:
+    for split, table in tables.items():
+        write_table(table, table_path(folder, split))
+
+
+def fit_and_apply(step: Any, tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Fit on the train split only; transform every split with that one fitted step."""
+    fitted = step.fit(tables["train"])
+    return {split: fitted.transform(table) for split, table in tables.items()}
+
+
+def run_fit_stage(
+    step: Any,
+    tables: dict[str, pd.DataFrame],
+    output_folder: Path,
+    fitted_path: Path,
+    raw_source: str,
+) -> dict[str, pd.DataFrame]:
+    """Fit and apply, then write everything only once all of it has succeeded.
+
+    Errors about rows name `raw_source`: row labels are still the raw file's positions.
+    """
+    with about(raw_source):
+        outputs = fit_and_apply(step, tables)
+    write_splits(outputs, output_folder)
+    write_object(step, fitted_path)
+    return outputs

@@ -1,0 +1,28 @@
+"""Stage 3, encode: data/imputed → data/encoded + models/encoder.joblib.
+
+Learns each categorical feature's categories on the train split; the tables carry them
+as categorical columns (integer codes), the sparse form of the notebook's one-hot block.
+"""
+
+from __future__ import annotations
+
+from stages.core.artifacts import ENCODED_DIR, ENCODER_PATH, IMPUTED_DIR
+from stages.core.cli import run_cli, stage_parser
+from stages.core.params import load_params
+from stages.core.stage import read_splits, run_fit_stage
+from stages.core.transformers import build_encoder
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = stage_parser(__doc__).parse_args(argv)
+    params = load_params(args.params)
+    encoder = build_encoder(params)
+    run_fit_stage(
+        encoder, read_splits(IMPUTED_DIR), ENCODED_DIR, ENCODER_PATH, params.data.train_path
+    )
+    sizes = ", ".join(f"{col}: {len(cats)}" for col, cats in encoder.categories_.items())
+    print(f"encode: categories learned on train: {sizes}")
+
+
+if __name__ == "__main__":
+    run_cli(main)

@@ -1,0 +1,76 @@
+"""Stage 6, evaluate: model + data/scaled → metrics/metrics.json + data/scored.
+
+Scores both splits with the trained model and writes `{"train": {...}, "test": {...}}`
+metrics, plus each split's per-row scores (actual, probability, predicted).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from stages.core.artifacts import (
+    METRICS_PATH,
+    MODEL_PATH,
+    SCALED_DIR,
+    SCORED_DIR,
+    SPLITS,
+    read_object,
+    read_table,
+    table_path,
+    write_json,
+    write_table,
+)
+from stages.core.cli import run_cli, stage_parser
+from stages.core.errors import about
+from stages.core.metrics import classification_metrics, classify
+from stages.core.params import Params, load_params
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def score_table(model: Any, table: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """One row per example: actual class, positive-class probability, predicted class."""
+    import pandas as pd
+
+    probability = model.predict_proba(table[params.features.columns])[:, 1]
+    return pd.DataFrame(
+        {
+            "actual": table[params.data.target].to_numpy(),
+            "probability": probability,
+            "predicted": classify(probability, params.predict.threshold),
+        },
+        index=table.index,
+    )
+
+
+def evaluate(model: Any, tables: dict[str, pd.DataFrame], params: Params) -> tuple[dict, dict]:
+    """Per-split scores and metrics."""
+    scored = {split: score_table(model, table, params) for split, table in tables.items()}
+    metrics = {
+        split: classification_metrics(s["actual"], s["probability"], params.predict.threshold)
+        for split, s in scored.items()
+    }
+    return scored, metrics
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = stage_parser(__doc__).parse_args(argv)
+    params = load_params(args.params)
+    model = read_object(MODEL_PATH)
+    tables = {split: read_table(table_path(SCALED_DIR, split)) for split in SPLITS}
+    with about(params.data.train_path):
+        scored, metrics = evaluate(model, tables, params)
+    for split, frame in scored.items():
+        write_table(frame, table_path(SCORED_DIR, split))
+    write_json(metrics, METRICS_PATH)
+    for split, values in metrics.items():
+        right = values["tp"] + values["tn"]
+        print(
+            f"evaluate: {split}: {right}/{values['n']} right, accuracy {values['accuracy']:.6f}, "
+            f"roc_auc {values['roc_auc']}"
+        )
+
+
+if __name__ == "__main__":
+    run_cli(main)

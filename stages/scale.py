@@ -1,0 +1,24 @@
+"""Stage 4, scale: data/encoded → data/scaled + models/scaler.joblib.
+
+Scales the numeric features with ranges (or means and deviations) from the train split.
+"""
+
+from __future__ import annotations
+
+from stages.core.artifacts import ENCODED_DIR, SCALED_DIR, SCALER_PATH
+from stages.core.cli import run_cli, stage_parser
+from stages.core.params import load_params
+from stages.core.stage import read_splits, run_fit_stage
+from stages.core.transformers import build_scaler
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = stage_parser(__doc__).parse_args(argv)
+    params = load_params(args.params)
+    scaler = build_scaler(params)
+    run_fit_stage(scaler, read_splits(ENCODED_DIR), SCALED_DIR, SCALER_PATH, params.data.train_path)
+    print(f"scale: {params.scale.method} on {', '.join(params.features.numeric)}")
+
+
+if __name__ == "__main__":
+    run_cli(main)

@@ -1,0 +1,65 @@
+"""Stage 1, split: raw labelled CSV → data/split/{train,test}.parquet.
+
+Checks the raw file's contract (columns, two target classes), maps the target to 0/1 and
+splits exactly like the notebook's `train_test_split(X, y, random_state=0)`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from stages.core.artifacts import SPLIT_DIR, table_path, write_table
+from stages.core.cli import run_cli, stage_parser
+from stages.core.contracts import binary_target, read_csv_checked
+from stages.core.params import Params, load_params
+from stages.core.splitting import split_positions
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def required_columns(params: Params) -> dict[str, str]:
+    """Every raw column the params name, with the key that names it."""
+    data = params.data
+    required = {data.target: "data.target"}
+    if data.id_column:
+        required[data.id_column] = "data.id_column"
+    for column in params.features.numeric:
+        required.setdefault(column, "features.numeric")
+    for column in params.features.categorical:
+        required.setdefault(column, "features.categorical")
+    return required
+
+
+def split_table(
+    raw: pd.DataFrame, params: Params, source: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Train and test rows (target as 0/1), keeping each row's raw position as its label."""
+    target = params.data.target
+    labels = binary_target(raw, target, params.data.positive_label, source)
+    table = raw.assign(**{target: labels})
+    settings = params.split
+    train, test = split_positions(
+        len(table), settings.test_size, settings.random_state, labels if settings.stratify else None
+    )
+    return table.iloc[train], table.iloc[test]
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = stage_parser(__doc__).parse_args(argv)
+    params = load_params(args.params)
+    data = params.data
+    raw = read_csv_checked(
+        data.train_path,
+        required_columns(params),
+        delimiter=data.delimiter,
+        na_values=data.na_values,
+    )
+    train, test = split_table(raw, params, data.train_path)
+    write_table(train, table_path(SPLIT_DIR, "train"))
+    write_table(test, table_path(SPLIT_DIR, "test"))
+    print(f"split: {len(train)} train rows, {len(test)} test rows")
+
+
+if __name__ == "__main__":
+    run_cli(main)
