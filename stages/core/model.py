@@ -66,3 +66,21 @@ def compose_fitted(imputer: Any, encoder: Any, scaler: Any, model: Any) -> Pipel
 def feature_names(model: Pipeline) -> list[str]:
     """Names of the classifier's inputs (numeric columns, then `column_category`)."""
     return list(model.named_steps["design"].get_feature_names_out())
+
+
+def load_fitted_chain() -> Pipeline:
+    """The chain the stages fitted and persisted, read back as one Pipeline."""
+    from stages.core.artifacts import (
+        ENCODER_PATH,
+        IMPUTER_PATH,
+        MODEL_PATH,
+        SCALER_PATH,
+        read_object,
+    )
+
+    return compose_fitted(
+        read_object(IMPUTER_PATH),
+        read_object(ENCODER_PATH),
+        read_object(SCALER_PATH),
+        read_object(MODEL_PATH),
+    )

@@ -1,0 +1,118 @@
+"""Shared fixtures: real projects in temporary git + DVC repos, and a CLI runner.
+
+End-to-end tests copy the project's files (what git would clone) into a temporary
+folder, make it a git repo with one commit, and run the real `dvc` and stage commands
+there, with analytics off and a per-test DVC site cache.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV_BIN = Path(sys.executable).parent
+
+
+def project_files(root: Path = ROOT) -> list[str]:
+    """Tracked and new (not ignored) files: what a fresh clone of this work tree holds."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split("\0")
+    return [name for name in listed if name and (root / name).is_file()]
+
+
+def cli_env(workdir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
+        DVC_NO_ANALYTICS="1",
+        DVC_SITE_CACHE_DIR=str(workdir.parent / f"{workdir.name}-dvc-site-cache"),
+        GIT_AUTHOR_NAME="Test",
+        GIT_AUTHOR_EMAIL="test@example.invalid",
+        GIT_COMMITTER_NAME="Test",
+        GIT_COMMITTER_EMAIL="test@example.invalid",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    env.pop("VIRTUAL_ENV", None)
+    return env
+
+
+def run(
+    args: list[str], cwd: Path, *, check: bool = True, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    """Run a command in a test project; on unexpected failure show its output."""
+    result = subprocess.run(
+        args, cwd=cwd, env=cli_env(cwd), capture_output=True, text=True, timeout=timeout
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(args)} exited {result.returncode}\n"
+            f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+        )
+    return result
+
+
+def stage(
+    name: str, cwd: Path, *extra: str, check: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """Run one stage's CLI as DVC would (`python -m stages.NAME`)."""
+    return run([sys.executable, "-m", f"stages.{name}", *extra], cwd, check=check)
+
+
+def make_project(destination: Path, *, commit: bool = True) -> Path:
+    """Copy the project into `destination` and make it a git repo with one commit."""
+    for name in project_files():
+        target = destination / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target)
+    if commit:
+        run(["git", "init", "-q", "-b", "main"], destination)
+        run(["git", "add", "-A"], destination)
+        run(["git", "commit", "-q", "-m", "project"], destination)
+    return destination
+
+
+def clone_project(source: Path, destination: Path) -> Path:
+    """A full copy (work tree, .git and DVC cache) of a prepared project: cheaper than a rerun."""
+    shutil.copytree(source, destination, symlinks=True)
+    return destination
+
+
+def ran_stages(output: str) -> list[str]:
+    """Names of the stages `dvc repro` actually ran, from its log."""
+    return [
+        line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage '")
+    ]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A fresh copy of the project in a temporary git repo (not yet reproduced)."""
+    return make_project(tmp_path / "project")
+
+
+@pytest.fixture(scope="session")
+def reproduced(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One project after a real `dvc repro`, committed; copy it with `clone_project`."""
+    path = make_project(tmp_path_factory.mktemp("reproduced") / "project")
+    run(["dvc", "repro"], path)
+    run(["git", "add", "-A"], path)
+    run(["git", "commit", "-q", "--allow-empty", "-m", "reproduced"], path)
+    return path
+
+
+@pytest.fixture
+def reproduced_copy(reproduced: Path, tmp_path: Path) -> Iterator[Path]:
+    """A private, already reproduced project a test may change freely."""
+    yield clone_project(reproduced, tmp_path / "project")

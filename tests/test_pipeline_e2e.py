@@ -1,0 +1,128 @@
+"""The real pipeline under the real `dvc`, in a temporary git repo."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import ran_stages, run
+
+pytestmark = pytest.mark.xdist_group("e2e")
+
+ALL_STAGES = ["split", "impute", "encode", "scale", "train", "evaluate"]
+
+
+def metrics(project: Path) -> dict:
+    return json.loads((project / "metrics/metrics.json").read_text())
+
+
+def lock_hashes(project: Path) -> dict[str, str]:
+    """Every out's md5 in dvc.lock, by stage and path."""
+    lock = yaml.safe_load((project / "dvc.lock").read_text())
+    return {
+        f"{name}:{out['path']}": out["md5"]
+        for name, stage in lock["stages"].items()
+        for out in stage.get("outs", [])
+    }
+
+
+def test_full_repro_gives_the_notebook_numbers(reproduced: Path) -> None:
+    result = metrics(reproduced)
+    train, test = result["train"], result["test"]
+    assert (train["n"], train["tp"] + train["tn"], train["fp"] + train["fn"]) == (668, 567, 101)
+    assert (test["n"], test["tp"] + test["tn"], test["fp"] + test["fn"]) == (223, 175, 48)
+    assert train["accuracy"] == pytest.approx(0.848802, abs=1e-6)
+    assert test["accuracy"] == pytest.approx(0.784753, abs=1e-6)
+    for split in (train, test):
+        assert set(split) >= {"accuracy", "precision", "recall", "f1", "roc_auc", "log_loss"}
+
+
+def test_second_repro_is_a_no_op_and_leaves_git_clean(reproduced_copy: Path) -> None:
+    result = run(["dvc", "repro"], reproduced_copy)
+    assert ran_stages(result.stdout) == []
+    assert "Data and pipelines are up to date" in result.stdout
+    assert run(["git", "status", "--porcelain"], reproduced_copy).stdout == ""
+
+
+def test_changing_train_c_reruns_only_train_and_evaluate(reproduced_copy: Path) -> None:
+    params_path = reproduced_copy / "params.yaml"
+    params_path.write_text(params_path.read_text().replace("C: 1.0e+12", "C: 0.1"))
+    result = run(["dvc", "repro"], reproduced_copy)
+    assert ran_stages(result.stdout) == ["train", "evaluate"]
+    assert metrics(reproduced_copy)["test"]["accuracy"] != pytest.approx(0.784753, abs=1e-6)
+
+
+def test_changing_an_impute_setting_reruns_impute_and_after_never_split(
+    reproduced_copy: Path,
+) -> None:
+    params_path = reproduced_copy / "params.yaml"
+    text = params_path.read_text()
+    params_path.write_text(text.replace("Age: {strategy: mean}", "Age: {strategy: median}"))
+    result = run(["dvc", "repro"], reproduced_copy)
+    assert ran_stages(result.stdout) == ALL_STAGES[1:]
+
+
+def test_forced_repro_is_byte_identical(reproduced_copy: Path) -> None:
+    before = lock_hashes(reproduced_copy)
+    lock_before = (reproduced_copy / "dvc.lock").read_text()
+    result = run(["dvc", "repro", "--force"], reproduced_copy)
+    assert ran_stages(result.stdout) == ALL_STAGES
+    assert lock_hashes(reproduced_copy) == before
+    assert (reproduced_copy / "dvc.lock").read_text() == lock_before
+    assert run(["git", "status", "--porcelain"], reproduced_copy).stdout == ""
+
+
+def test_experiment_with_another_c_is_compared_by_dvc(reproduced_copy: Path) -> None:
+    run(["dvc", "exp", "run", "-n", "c-small", "-S", "train.C=0.1"], reproduced_copy)
+    shown = json.loads(run(["dvc", "exp", "show", "--json"], reproduced_copy).stdout)
+    runs = _experiment_runs(shown)
+    assert runs["c-small"]["params"]["train"]["C"] == 0.1
+    assert runs["c-small"]["metrics"]["test"]["accuracy"] != pytest.approx(0.784753, abs=1e-6)
+    diff = json.loads(run(["dvc", "metrics", "diff", "--json"], reproduced_copy).stdout)
+    assert "test.accuracy" in diff["metrics/metrics.json"]
+    params_diff = json.loads(run(["dvc", "params", "diff", "--json"], reproduced_copy).stdout)
+    assert params_diff["params.yaml"]["train.C"]["new"] == 0.1
+
+
+def test_misspelt_key_from_exp_run_fails_instead_of_being_ignored(reproduced_copy: Path) -> None:
+    # DVC refuses a plain override of a key that does not exist...
+    refused = run(["dvc", "exp", "run", "-S", "train.Cc=0.1"], reproduced_copy, check=False)
+    assert refused.returncode != 0
+    # ...but `+key=value` appends it to params.yaml; the stage's validation must stop it.
+    appended = run(["dvc", "exp", "run", "-S", "+train.Cc=0.1"], reproduced_copy, check=False)
+    assert appended.returncode != 0
+    assert "train.Cc: unknown key (allowed: C, fit_intercept," in appended.stdout + appended.stderr
+
+
+def test_fresh_clone_without_outputs_repro_from_scratch(tmp_path: Path, reproduced: Path) -> None:
+    """`git clone` gives no outputs and no cache: everything is rebuilt the same."""
+    clone = tmp_path / "clone"
+    run(["git", "clone", "-q", str(reproduced), str(clone)], tmp_path)
+    assert not (clone / "models").exists() or not any((clone / "models").glob("*.joblib"))
+    run(["dvc", "repro"], clone)
+    assert lock_hashes(clone) == lock_hashes(reproduced)
+    shutil.rmtree(clone / ".dvc" / "cache", ignore_errors=True)
+
+
+def _experiment_runs(shown: list[dict]) -> dict[str, dict]:
+    """name → {"params": ..., "metrics": ...} from `dvc exp show --json`."""
+    runs = {}
+    for commit in shown:
+        for experiment in commit.get("experiments") or []:
+            for revision in experiment.get("revs", []):
+                data = revision.get("data") or {}
+                name = revision.get("name") or data.get("name")
+                params = data.get("params", {}).get("params.yaml", {}).get("data", {})
+                values = data.get("metrics", {}).get("metrics/metrics.json", {}).get("data", {})
+                runs[name] = {"params": params, "metrics": values}
+    return runs
+
+
+def test_committed_lock_and_metrics_match_a_fresh_repro(reproduced: Path) -> None:
+    """The repo's dvc.lock and metrics.json are what the code produces: nothing stale."""
+    changed = run(["git", "diff", "--stat", "HEAD~1", "HEAD"], reproduced).stdout
+    assert changed == "", f"a fresh dvc repro changed committed files:\n{changed}"
