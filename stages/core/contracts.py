@@ -134,11 +134,19 @@ def binary_target(frame: pd.DataFrame, target: str, positive_label: Any, source:
     return (values == positive_label).astype("int8").rename(target)
 
 
+def select_columns(frame: pd.DataFrame, columns: list[str], source: str) -> pd.DataFrame:
+    """Only the columns a stage needs, or an error naming the first one that is absent."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataError(f"{source}: missing column {missing[0]!r} (listed in params)")
+    return frame[columns]
+
+
 def conform_features(
     frame: pd.DataFrame,
     numeric: list[str],
     categorical: list[str],
-    source: str,
+    source: str | None,
     *,
     require_values: Iterable[str] = (),
 ) -> pd.DataFrame:
@@ -150,17 +158,18 @@ def conform_features(
     filled into them.
     """
 
+    prefix = f"{source}: " if source else ""
     missing = [c for c in (*numeric, *categorical) if c not in frame.columns]
     if missing:
-        raise DataError(f"{source}: missing column {missing[0]!r} (listed in features)")
+        raise DataError(f"{prefix}missing column {missing[0]!r} (listed in features)")
     out = frame.copy()
     for column in numeric:
-        out[column] = _as_numbers(frame[column], column, source)
+        out[column] = _as_numbers(frame[column], column, prefix)
     for column in categorical:
         out[column] = _as_text(frame[column])
     for column in require_values:
         if out[column].isna().all():
-            raise DataError(f"{source}: column {column!r}: every value is missing")
+            raise DataError(f"{prefix}column {column!r}: every value is missing")
     return out
 
 
@@ -176,7 +185,7 @@ def _as_text(values: pd.Series) -> pd.Series:
     return text.astype("str")
 
 
-def _as_numbers(values: pd.Series, column: str, source: str) -> pd.Series:
+def _as_numbers(values: pd.Series, column: str, prefix: str) -> pd.Series:
     import pandas as pd
 
     if pd.api.types.is_bool_dtype(values):
@@ -188,7 +197,7 @@ def _as_numbers(values: pd.Series, column: str, source: str) -> pd.Series:
     if bad.any():
         first = bad.argmax()
         raise DataError(
-            f"{source}: column {column!r}, line {line_of(values.index[first])}: expected a number, "
+            f"{prefix}column {column!r}, line {line_of(values.index[first])}: expected a number, "
             f"got {values.iloc[first]!r}"
         )
     return numbers.astype("float64")

@@ -16,7 +16,7 @@ from stages.core.params import Params
 from stages.core.transformers import (
     build_design,
     build_encoder,
-    build_imputer,
+    build_impute_step,
     build_scaler,
 )
 
@@ -47,10 +47,10 @@ def build_model(params: Params) -> Pipeline:
 
 
 def build_chain(params: Params) -> Pipeline:
-    """The whole unfitted chain (impute → encode → scale → model) for CV and benchmarks."""
+    """The whole unfitted chain (types+impute → encode → scale → model) for CV and benchmarks."""
     return Pipeline(
         [
-            ("impute", build_imputer(params)),
+            ("impute", build_impute_step(params)),
             ("encode", build_encoder(params)),
             ("scale", build_scaler(params)),
             ("model", build_model(params)),
