@@ -12,6 +12,10 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 export DVC_NO_ANALYTICS := 1
+# Compile every installed module to .pyc at install time. Without it, in an environment
+# with PYTHONDONTWRITEBYTECODE set (CI, containers), each stage process recompiled
+# scikit-learn/pandas/DVC from source: ~2.5 s instead of ~1 s per stage (benchmarks/).
+export UV_COMPILE_BYTECODE := 1
 
 .DEFAULT_GOAL := help
 .PHONY: help setup repro test lint format clean
@@ -25,7 +29,7 @@ $(UV):
 	$(PYTHON) -m venv $(BOOTSTRAP)
 	$(BOOTSTRAP)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-$(STAMP): pyproject.toml uv.lock | $(UV)
+$(STAMP): pyproject.toml uv.lock Makefile | $(UV)
 	$(UV) sync --frozen --python $(PYTHON)
 	@touch $@
 

@@ -85,6 +85,8 @@ def bench_env(workdir: Path, proc_log: Path | None = None) -> dict[str, str]:
     )
     env.pop("VIRTUAL_ENV", None)
     env.pop("BENCH_PROC_LOG", None)
+    # As on a user's machine: the copy's own modules get their .pyc after the first run.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if proc_log is not None:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HOOK_DIR), env.get("PYTHONPATH")]))
         env["BENCH_PROC_LOG"] = str(proc_log)
@@ -302,7 +304,7 @@ def measure(
     workdir: Path,
     chain: bool = False,
 ) -> dict[str, Any]:
-    """Steps (a)–(d) in one temporary project; returns the JSON-ready result."""
+    """Steps (a) to (d) in one temporary project; returns the JSON-ready result."""
     if data is None:
         assert rows is not None
         progress = Progress(rows)

@@ -4,7 +4,8 @@ When BENCH_PROC_LOG names a file, every Python process started with this folder 
 path (dvc itself and each stage's command) appends one JSON line at exit: its main
 module, argv, wall time since the process started (from /proc, so interpreter start-up
 counts) and its peak RSS (VmHWM of /proc/self/status: this program's own high-water mark,
-unlike ru_maxrss, which can carry the RSS of the process that forked it across exec). Nothing in the project's dvc.yaml changes.
+unlike ru_maxrss, which can carry the RSS of the process that forked it across exec).
+Nothing in the project's dvc.yaml changes.
 """
 
 from __future__ import annotations
