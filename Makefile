@@ -18,7 +18,7 @@ export DVC_NO_ANALYTICS := 1
 export UV_COMPILE_BYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup repro test lint format clean
+.PHONY: help setup repro test lint format clean bench
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -39,6 +39,14 @@ repro: setup ## Set up, then run the pipeline (dvc repro) and show the metrics
 
 test: setup ## Set up, then run the whole test suite (lint included)
 	pytest -n 2 --dist loadgroup
+
+BENCH_RESULTS := benchmarks/results
+bench: setup ## Benchmarks: staged vs one process at 891 (real), 100k and 1M rows; a table
+	python benchmarks/run.py --data data/titanic.csv --json $(BENCH_RESULTS)/891.json
+	python benchmarks/run.py --rows 100000 --json $(BENCH_RESULTS)/100000.json
+	python benchmarks/run.py --rows 1000000 --chain --json $(BENCH_RESULTS)/1000000.json
+	@python benchmarks/table.py $(BENCH_RESULTS)/891.json $(BENCH_RESULTS)/100000.json \
+		$(BENCH_RESULTS)/1000000.json $(wildcard $(BENCH_RESULTS)/10000000.json)
 
 lint: setup ## ruff check + ruff format --check
 	ruff check .

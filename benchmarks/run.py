@@ -13,7 +13,7 @@ dvc.yaml are untouched) and measures:
 Per-stage figures come from a sitecustomize probe put on PYTHONPATH for the run
 (benchmarks/hook): every Python process logs its peak RSS and lifetime at exit. Stages
 are discovered from dvc.yaml and from DVC's "Running stage" lines, never hard-coded.
-Progress goes to stderr; the JSON result to --json (and stdout with --print-json).
+Progress goes to stderr; the JSON result to --json, else to stdout.
 """
 
 from __future__ import annotations
@@ -396,7 +396,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(text, encoding="utf-8")
-    print(text, end="")
+        print(f"wrote {args.json}", file=sys.stderr)
+    else:
+        print(text, end="")
     if not result["accuracy_match"]:
         print(
             f"error: staged test accuracy {result['staged_test_accuracy']} differs from the "
