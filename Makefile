@@ -42,9 +42,9 @@ test: setup ## Set up, then run the whole test suite (lint included)
 
 BENCH_RESULTS := benchmarks/results
 bench: setup ## Benchmarks: staged vs one process at 891 (real), 100k and 1M rows; a table
-	python benchmarks/run.py --data data/titanic.csv --json $(BENCH_RESULTS)/891.json
-	python benchmarks/run.py --rows 100000 --json $(BENCH_RESULTS)/100000.json
-	python benchmarks/run.py --rows 1000000 --chain --json $(BENCH_RESULTS)/1000000.json
+	python benchmarks/run.py --repeat 3 --data data/titanic.csv --json $(BENCH_RESULTS)/891.json
+	python benchmarks/run.py --repeat 3 --rows 100000 --json $(BENCH_RESULTS)/100000.json
+	python benchmarks/run.py --repeat 2 --rows 1000000 --chain --json $(BENCH_RESULTS)/1000000.json
 	@python benchmarks/table.py $(BENCH_RESULTS)/891.json $(BENCH_RESULTS)/100000.json \
 		$(BENCH_RESULTS)/1000000.json $(wildcard $(BENCH_RESULTS)/10000000.json)
 

@@ -28,7 +28,8 @@ TARGETS: list[tuple[int, str, Callable[[dict[str, Any]], float], float]] = [
 
 HEADER = (
     "| rows | staged s | single s | ratio | no-op s | rerun s | rerun/single "
-    "| slowest stage s | max stage RSS MB | single RSS MB | test acc staged / single |"
+    "| CPU s staged / single | slowest stage s | max stage RSS MB | single RSS MB "
+    "| test acc staged / single |"
 )
 
 
@@ -43,6 +44,7 @@ def row(result: dict[str, Any]) -> str:
         f"{result['noop_s']:.2f}",
         f"{result['rerun_s']:.1f}",
         f"{result['rerun_ratio']:.2f}",
+        f"{result['staged_cpu_s']:.1f} / {result['single_cpu_s']:.1f}",
         f"{result['stage_s'][slowest]:.1f} ({slowest})",
         f"{result['peak_rss_mb'][biggest]:.0f} ({biggest})",
         f"{result['single_peak_rss_mb']:.0f}",
