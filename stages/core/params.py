@@ -25,6 +25,15 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+class _KeyedError(ValueError):
+    """A cross-field error that knows which key it is about."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+        self.message = message
+
+
 ColumnName = Annotated[str, Field(min_length=1)]
 
 
@@ -57,10 +66,10 @@ class FeaturesParams(_Section):
         for name, columns in (("numeric", self.numeric), ("categorical", self.categorical)):
             duplicates = sorted({c for c in columns if columns.count(c) > 1})
             if duplicates:
-                raise ValueError(f"{name} lists {duplicates} more than once")
+                raise _KeyedError(f"features.{name}", f"lists {duplicates} more than once")
         both = sorted(set(self.numeric) & set(self.categorical))
         if both:
-            raise ValueError(f"{both} listed as both numeric and categorical")
+            raise _KeyedError("features.categorical", f"{both} also listed in features.numeric")
         return self
 
     @property
@@ -179,15 +188,6 @@ class Params(_Section):
             if column in self.features.numeric and isinstance(spec.fill_value, str):
                 raise _KeyedError(key, "a numeric feature needs a numeric fill_value")
         return self
-
-
-class _KeyedError(ValueError):
-    """A cross-field error that knows which key it is about."""
-
-    def __init__(self, key: str, message: str) -> None:
-        super().__init__(message)
-        self.key = key
-        self.message = message
 
 
 class _YamlLoader(yaml.SafeLoader):

@@ -158,8 +158,9 @@ class CategoricalEncoder(_FrameTransformer):
         self._check_columns(frame, list(self.categories_))
         out = frame.copy()
         for column, categories in self.categories_.items():
-            coded = pd.Categorical(frame[column], categories=categories)
-            unknown = (coded.codes == -1) & frame[column].notna().to_numpy()
+            codes = pd.Index(categories).get_indexer(frame[column])
+            coded = pd.Categorical.from_codes(codes, categories=categories)
+            unknown = (codes == -1) & frame[column].notna().to_numpy()
             if unknown.any() and self.handle_unknown == "error":
                 first = int(unknown.argmax())
                 raise DataError(
