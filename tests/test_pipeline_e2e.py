@@ -13,7 +13,7 @@ from tests.conftest import ran_stages, run
 
 pytestmark = pytest.mark.xdist_group("e2e")
 
-ALL_STAGES = ["split", "impute", "encode", "scale", "train", "evaluate"]
+ALL_STAGES = ["split", "impute", "encode", "scale", "train", "evaluate", "predict"]
 
 
 def metrics(project: Path) -> dict:
@@ -41,6 +41,14 @@ def test_full_repro_gives_the_notebook_numbers(reproduced: Path) -> None:
         assert set(split) >= {"accuracy", "precision", "recall", "f1", "roc_auc", "log_loss"}
 
 
+def test_predictions_score_every_unlabelled_passenger(reproduced: Path) -> None:
+    lines = (reproduced / "data/predictions.csv").read_text().splitlines()
+    assert lines[0] == "PassengerId,Survived,probability"
+    assert len(lines) == 1 + 418
+    first = lines[1].split(",")
+    assert first[0] == "892" and first[1] in {"0", "1"} and 0.0 < float(first[2]) < 1.0
+
+
 def test_second_repro_is_a_no_op_and_leaves_git_clean(reproduced_copy: Path) -> None:
     result = run(["dvc", "repro"], reproduced_copy)
     assert ran_stages(result.stdout) == []
@@ -48,11 +56,11 @@ def test_second_repro_is_a_no_op_and_leaves_git_clean(reproduced_copy: Path) -> 
     assert run(["git", "status", "--porcelain"], reproduced_copy).stdout == ""
 
 
-def test_changing_train_c_reruns_only_train_and_evaluate(reproduced_copy: Path) -> None:
+def test_changing_train_c_reruns_only_the_model_and_what_uses_it(reproduced_copy: Path) -> None:
     params_path = reproduced_copy / "params.yaml"
     params_path.write_text(params_path.read_text().replace("C: 1.0e+12", "C: 0.1"))
     result = run(["dvc", "repro"], reproduced_copy)
-    assert ran_stages(result.stdout) == ["train", "evaluate"]
+    assert ran_stages(result.stdout) == ["train", "evaluate", "predict"]
     assert metrics(reproduced_copy)["test"]["accuracy"] != pytest.approx(0.784753, abs=1e-6)
 
 

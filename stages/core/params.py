@@ -152,6 +152,7 @@ class TrainParams(_Section):
 
 class PredictParams(_Section):
     threshold: float = Field(default=0.5, gt=0.0, lt=1.0)
+    probability_column: ColumnName | None = "probability"
 
 
 class Params(_Section):
