@@ -42,13 +42,19 @@ def choose_params(params: Params) -> tuple[Params, dict]:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from threadpoolctl import threadpool_limits
+
     args = stage_parser(__doc__).parse_args(argv)
     params = load_params(args.params)
-    chosen, report = choose_params(params)
-    train = read_table(table_path(SCALED_DIR, "train"))
-    model = build_model(chosen)
-    with about(params.data.train_path):
-        model.fit(train[params.features.columns], train[params.data.target].to_numpy())
+    # One thread: on a few hundred rows OpenMP's start-up costs more than it saves (5-fold
+    # CV of the tree model: ~10 s with 2 threads on a busy machine, ~1 s with one), and
+    # results then cannot depend on the machine's core count.
+    with threadpool_limits(limits=1):
+        chosen, report = choose_params(params)
+        train = read_table(table_path(SCALED_DIR, "train"))
+        model = build_model(chosen)
+        with about(params.data.train_path):
+            model.fit(train[params.features.columns], train[params.data.target].to_numpy())
     write_object(model, MODEL_PATH)
     write_json(report, SEARCH_PATH)
     n_features = len(model.named_steps["design"].get_feature_names_out())
