@@ -1,8 +1,8 @@
-"""Stage 7, predict: score new rows with the fitted chain → data/predictions.csv.
+"""Stage 8, predict: score new rows with the fitted chain → data/predictions.csv.
 
-The rows take the same path as the training rows (type checks, imputer, encoder, scaler,
-model, all as fitted by the stages), composed into one Pipeline. As a DVC stage it scores
-params.data.predict_path; as a CLI it scores any file with the training columns:
+The rows take the same path as the training rows (derivations, type checks, imputer,
+encoder, scaler, model, all as fitted by the stages), composed into one Pipeline. As a
+DVC stage it scores params.data.predict_path; as a CLI, any file with the training columns:
 
     python -m stages.predict --input new.csv --output scored.csv
 
@@ -45,7 +45,8 @@ def input_columns(params: Params) -> dict[str, str]:
 
 
 def check_rows(frame: pd.DataFrame, params: Params, source: str) -> None:
-    """Ids must identify rows; a feature with no value at all can only be scored if imputed."""
+    """Ids must identify rows; for the linear model, a feature with no value at all can only
+    be scored if an impute strategy fills it."""
     id_column = params.data.id_column
     if id_column:
         duplicated = frame[id_column].duplicated()
@@ -55,7 +56,11 @@ def check_rows(frame: pd.DataFrame, params: Params, source: str) -> None:
                 f"{source}: column {id_column!r}, line {line_of(frame.index[first])}: "
                 f"id {shown(frame[id_column].iloc[first])} appears more than once"
             )
+    if params.train.model != "logistic_regression":
+        return  # tree models route missing values natively
     for column in params.features.columns:
+        if column not in frame.columns:
+            continue  # derived by featurize: its inputs were checked instead
         if frame[column].isna().all() and column not in params.impute.columns:
             raise DataError(
                 f"{source}: column {column!r}: every value is missing and it has no impute "
