@@ -1,4 +1,4 @@
-"""Stage 2, impute: data/split → data/imputed + models/imputer.joblib.
+"""Stage 3, impute: data/featured → data/imputed + models/imputer.joblib.
 
 Keeps only the features and the target, checks each feature's type (numbers in numeric
 columns, reported with the raw file's line), and fills missing values per
@@ -7,7 +7,7 @@ params.impute.columns with statistics learned on the train split.
 
 from __future__ import annotations
 
-from stages.core.artifacts import IMPUTED_DIR, IMPUTER_PATH, SPLIT_DIR
+from stages.core.artifacts import FEATURED_DIR, IMPUTED_DIR, IMPUTER_PATH
 from stages.core.cli import run_cli, stage_parser
 from stages.core.contracts import select_columns
 from stages.core.params import load_params
@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> None:
     columns = [*params.features.columns, params.data.target]
     tables = {
         split: select_columns(table, columns, source)
-        for split, table in read_splits(SPLIT_DIR, columns).items()
+        for split, table in read_splits(FEATURED_DIR, columns).items()
     }
     step = build_impute_step(params)
     run_fit_stage(step, tables, IMPUTED_DIR, IMPUTER_PATH, source)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 SPLIT_DIR = Path("data/split")
+FEATURED_DIR = Path("data/featured")
 IMPUTED_DIR = Path("data/imputed")
 ENCODED_DIR = Path("data/encoded")
 SCALED_DIR = Path("data/scaled")
@@ -29,11 +30,13 @@ SCORED_DIR = Path("data/scored")
 MODELS_DIR = Path("models")
 METRICS_DIR = Path("metrics")
 
+FEATURIZER_PATH = MODELS_DIR / "featurizer.joblib"
 IMPUTER_PATH = MODELS_DIR / "imputer.joblib"
 ENCODER_PATH = MODELS_DIR / "encoder.joblib"
 SCALER_PATH = MODELS_DIR / "scaler.joblib"
 MODEL_PATH = MODELS_DIR / "model.joblib"
 METRICS_PATH = METRICS_DIR / "metrics.json"
+SEARCH_PATH = MODELS_DIR / "search.json"
 
 SPLITS = ("train", "test")
 

@@ -9,6 +9,7 @@ so a problem found in a later stage still points at the line of the user's file.
 from __future__ import annotations
 
 import csv
+import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,11 @@ if TYPE_CHECKING:
     import pandas as pd
 
 _OTHER_DELIMITERS = (",", ";", "\t", "|")
+
+
+def shown(value: Any) -> str:
+    """A cell value as the user wrote it: 900, not np.int64(900)."""
+    return repr(value.item() if hasattr(value, "item") else value)
 
 
 def line_of(row_label: Any) -> int:
@@ -44,14 +50,22 @@ def read_csv_checked(
     header = _read_header(path, delimiter)
     _check_columns(path, header, required, delimiter)
     try:
-        frame = pd.read_csv(
-            path,
-            sep=delimiter,
-            na_values=list(na_values),
-            keep_default_na=True,
-            skipinitialspace=False,
-            low_memory=False,
-        )
+        with warnings.catch_warnings():
+            # pandas only warns when a row has more fields than the header: make it fail.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                path,
+                sep=delimiter,
+                na_values=list(na_values),
+                keep_default_na=True,
+                skipinitialspace=False,
+                low_memory=False,
+                index_col=False,
+            )
+    except pd.errors.ParserWarning:
+        raise DataError(
+            f"{path}: not a well-formed CSV (a row has more fields than the header's {len(header)})"
+        ) from None
     except pd.errors.ParserError as error:
         raise DataError(f"{path}: not a well-formed CSV ({_first_line(error)})") from None
     except UnicodeDecodeError:
@@ -198,6 +212,6 @@ def _as_numbers(values: pd.Series, column: str, prefix: str) -> pd.Series:
         first = bad.argmax()
         raise DataError(
             f"{prefix}column {column!r}, line {line_of(values.index[first])}: expected a number, "
-            f"got {values.iloc[first]!r}"
+            f"got {shown(values.iloc[first])}"
         )
     return numbers.astype("float64")

@@ -20,7 +20,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from stages.core.contracts import conform_features, line_of
+from stages.core.contracts import conform_features, line_of, shown
 from stages.core.errors import DataError
 from stages.core.params import Params
 
@@ -136,7 +136,8 @@ class CategoricalEncoder(_FrameTransformer):
     transform returns the columns as pandas categoricals with exactly those categories, the
     lossless compact form of a one-hot block. A value unseen at fit time becomes missing
     (an all-zero one-hot row) with handle_unknown="ignore", and is an error naming the
-    column, line and value with handle_unknown="error".
+    column, line and value with handle_unknown="error"; so is a missing value that no
+    impute strategy filled.
     """
 
     def __init__(self, columns: list[str] | None = None, handle_unknown: str = "ignore") -> None:
@@ -158,17 +159,25 @@ class CategoricalEncoder(_FrameTransformer):
         self._check_columns(frame, list(self.categories_))
         out = frame.copy()
         for column, categories in self.categories_.items():
-            coded = pd.Categorical(frame[column], categories=categories)
-            unknown = (coded.codes == -1) & frame[column].notna().to_numpy()
-            if unknown.any() and self.handle_unknown == "error":
-                first = int(unknown.argmax())
-                raise DataError(
-                    f"column {column!r}, line {line_of(frame.index[first])}: category "
-                    f"{frame[column].iloc[first]!r} was never seen in training "
-                    "(encode.handle_unknown is 'error')"
-                )
+            codes = pd.Index(categories).get_indexer(frame[column])
+            coded = pd.Categorical.from_codes(codes, categories=categories)
+            if self.handle_unknown == "error":
+                self._refuse_unknown(frame[column], codes == -1)
             out[column] = pd.Series(coded, index=frame.index)
         return out
+
+    @staticmethod
+    def _refuse_unknown(values: pd.Series, unknown: np.ndarray) -> None:
+        """With handle_unknown="error", an unseen or missing category stops the run."""
+        if not unknown.any():
+            return
+        first = int(unknown.argmax())
+        value = values.iloc[first]
+        what = "is missing" if pd.isna(value) else f"{shown(value)} was never seen in training"
+        raise DataError(
+            f"column {values.name!r}, line {line_of(values.index[first])}: category {what} "
+            "(encode.handle_unknown is 'error')"
+        )
 
     def one_hot_names(self) -> list[str]:
         """`column_category` for every one-hot column, in DesignMatrix order."""
