@@ -457,15 +457,28 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {args.json}", file=sys.stderr)
     else:
         print(text, end="")
+    problems = check(result)
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def check(result: dict[str, Any]) -> list[str]:
+    """What the run must show beyond timings: same accuracy, only the right stages rerun."""
+    problems = []
     if not result["accuracy_match"]:
-        print(
-            f"error: staged test accuracy {result['staged_test_accuracy']} differs from the "
-            f"single process's {result['single_test_accuracy']} by more than "
-            f"{ACCURACY_TOLERANCE}",
-            file=sys.stderr,
+        problems.append(
+            f"staged test accuracy {result['staged_test_accuracy']} differs from the single "
+            f"process's {result['single_test_accuracy']} by more than {ACCURACY_TOLERANCE}"
         )
-        return 1
-    return 0
+    if result["noop_ran"]:
+        problems.append(f"the no-op dvc repro ran stages: {result['noop_ran']}")
+    if sorted(result["rerun_stages"]) != sorted(result["rerun_expected"]):
+        problems.append(
+            f"after a train.C change dvc repro ran {result['rerun_stages']}, expected "
+            f"{result['rerun_expected']} (train and the stages after it)"
+        )
+    return problems
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from benchmarks import make_data
-from benchmarks.run import downstream, pipeline_stages, set_param
+from benchmarks.run import check, downstream, pipeline_stages, set_param
 from tests.conftest import ROOT, cli_env
 
 REAL_DATA = ROOT / "data" / "titanic.csv"
@@ -71,6 +71,30 @@ def test_stages_after_train_are_found_from_dvc_yaml() -> None:
     assert "evaluate" in after_train
     assert not {"split", "impute", "encode", "scale"} & set(after_train)
     assert downstream(stages, next(iter(stages))) == list(stages)
+
+
+def test_run_fails_on_accuracy_mismatch_or_wrong_reruns() -> None:
+    good = {
+        "accuracy_match": True,
+        "staged_test_accuracy": 0.78,
+        "single_test_accuracy": 0.78,
+        "noop_ran": [],
+        "rerun_stages": ["train", "evaluate"],
+        "rerun_expected": ["train", "evaluate"],
+    }
+    assert check(good) == []
+    bad = {
+        **good,
+        "accuracy_match": False,
+        "single_test_accuracy": 0.70,
+        "noop_ran": ["split"],
+        "rerun_stages": ["split", "train", "evaluate"],
+    }
+    problems = check(bad)
+    assert len(problems) == 3
+    assert "differs from the single process's 0.7" in problems[0]
+    assert "no-op dvc repro ran stages: ['split']" in problems[1]
+    assert "expected ['train', 'evaluate']" in problems[2]
 
 
 @pytest.mark.xdist_group("bench")
