@@ -14,7 +14,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 export DVC_NO_ANALYTICS := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup repro test lint format clean
+.PHONY: help setup repro check report test lint format clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -32,6 +32,13 @@ $(STAMP): pyproject.toml uv.lock | $(UV)
 repro: setup ## Set up, then run the pipeline (dvc repro) and show the metrics
 	dvc repro
 	@dvc metrics show
+
+check: setup ## Gate: metrics vs thresholds in params.yaml (exit 1 fail, 2 stale/missing)
+	python -m stages.check
+
+BASE ?= HEAD
+report: setup ## Write reports/report.md (params, metrics, gate, diffs vs BASE=HEAD, plots)
+	python -m stages.report --base $(BASE)
 
 test: setup ## Set up, then run the whole test suite (lint included)
 	pytest -n 2 --dist loadgroup

@@ -38,6 +38,7 @@ MODEL_PATH = MODELS_DIR / "model.joblib"
 METRICS_PATH = METRICS_DIR / "metrics.json"
 
 COEFFICIENTS_PATH = PLOTS_DIR / "coefficients.csv"
+REPORT_PATH = Path("reports/report.md")
 
 SPLITS = ("train", "test")
 CURVES = ("roc", "precision_recall", "confusion", "calibration")
@@ -124,6 +125,11 @@ def read_json(path: Path | str) -> Any:
 def write_csv(frame: pd.DataFrame, path: Path | str) -> None:
     with atomic_path(path) as temporary:
         frame.to_csv(temporary, index=False, lineterminator="\n")
+
+
+def write_text(text: str, path: Path | str) -> None:
+    with atomic_path(path) as temporary:
+        temporary.write_text(text, encoding="utf-8")
 
 
 def write_figure(figure: Any, path: Path | str) -> None:
