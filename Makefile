@@ -43,9 +43,10 @@ report: setup ## Write reports/report.md (params, metrics, gate, diffs vs BASE=H
 test: setup ## Set up, then run the whole test suite (lint included)
 	pytest -n 2 --dist loadgroup
 
-lint: setup ## ruff check + ruff format --check
+lint: setup ## ruff check + ruff format --check + actionlint (CI workflow)
 	ruff check .
 	ruff format --check .
+	actionlint
 
 format: setup ## Apply ruff's formatting and safe fixes
 	ruff check --fix .
