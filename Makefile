@@ -33,7 +33,7 @@ repro: setup ## Set up, then run the pipeline (dvc repro) and show the metrics
 	dvc repro
 	@dvc metrics show
 
-check: setup ## Gate: metrics vs thresholds in params.yaml (exit 1 fail, 2 stale/missing)
+check: setup ## Gate metrics on params.yaml thresholds (Error 1: fail, Error 2: stale/missing)
 	python -m stages.check
 
 BASE ?= HEAD
