@@ -1,4 +1,4 @@
-"""Stage 3, encode: data/imputed → data/encoded + models/encoder.joblib.
+"""Stage 4, encode: data/imputed → data/encoded + models/encoder.joblib.
 
 Learns each categorical feature's categories on the train split; the tables carry them
 as categorical columns (integer codes), the sparse form of the notebook's one-hot block.

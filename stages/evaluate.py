@@ -1,4 +1,4 @@
-"""Stage 6, evaluate: model + data/scaled → metrics/metrics.json + data/scored.
+"""Stage 7, evaluate: model + data/scaled → metrics/metrics.json + data/scored.
 
 Scores both splits with the trained model and writes `{"train": {...}, "test": {...}}`
 metrics, plus each split's per-row scores (actual, probability, predicted), the plot data
@@ -16,9 +16,11 @@ from stages.core.artifacts import (
     MODEL_PATH,
     SCALED_DIR,
     SCORED_DIR,
+    SEARCH_PATH,
     SPLITS,
     image_path,
     plot_path,
+    read_json,
     read_object,
     read_table,
     table_path,
@@ -52,13 +54,30 @@ def score_table(model: Any, table: pd.DataFrame, params: Params) -> pd.DataFrame
 
 
 def evaluate(model: Any, tables: dict[str, pd.DataFrame], params: Params) -> tuple[dict, dict]:
-    """Per-split scores and metrics."""
+    """Per-split scores and metrics, with the majority-class baseline of each split."""
     scored = {split: score_table(model, table, params) for split, table in tables.items()}
+    majority = majority_class(scored["train"]["actual"])
     metrics = {
-        split: classification_metrics(s["actual"], s["probability"], params.predict.threshold)
+        split: {
+            **classification_metrics(s["actual"], s["probability"], params.predict.threshold),
+            "baseline_accuracy": float((s["actual"] == majority).mean()),
+        }
         for split, s in scored.items()
     }
     return scored, metrics
+
+
+def majority_class(actual: pd.Series) -> int:
+    """The train split's most frequent class (the lower one on a tie): the no-skill model."""
+    counts = actual.value_counts()
+    return int(min(counts.index[counts == counts.max()]))
+
+
+def cross_validation_metrics(search: dict) -> dict | None:
+    """The search's CV summary for metrics.json (`cv.*`), or None when search was off."""
+    if not search.get("enabled"):
+        return None
+    return {key: value for key, value in search.items() if key not in ("enabled", "results")}
 
 
 def write_plots(model: Any, scored: dict, metrics: dict, params: Params) -> None:
@@ -87,13 +106,18 @@ def main(argv: list[str] | None = None) -> None:
         scored, metrics = evaluate(model, tables, params)
     for split, frame in scored.items():
         write_table(frame, table_path(SCORED_DIR, split))
+    cv = cross_validation_metrics(read_json(SEARCH_PATH))
+    if cv is not None:
+        metrics["cv"] = cv
     write_json(metrics, METRICS_PATH)
     write_plots(model, scored, metrics, params)
-    for split, values in metrics.items():
+    for split in SPLITS:
+        values = metrics[split]
         right = values["tp"] + values["tn"]
         print(
             f"evaluate: {split}: {right}/{values['n']} right, accuracy {values['accuracy']:.6f}, "
-            f"roc_auc {values['roc_auc']}"
+            f"roc_auc {values['roc_auc']} (majority-class baseline accuracy "
+            f"{values['baseline_accuracy']:.6f})"
         )
 
 

@@ -20,7 +20,7 @@ from stages.core.artifacts import METRICS_PATH, REPORT_PATH, image_path, write_t
 from stages.core.cli import run_cli, stage_parser
 from stages.core.errors import DataError
 from stages.core.gate import check_fresh, judge, read_metrics, summary
-from stages.core.params import METRIC_NAMES, Params, load_params
+from stages.core.params import METRIC_NAMES, METRIC_SPLITS, Params, load_params
 
 IMAGES = {
     "roc": "ROC curve",
@@ -49,7 +49,7 @@ def metrics_section(metrics: dict | None) -> list[str]:
     """One row per metric, one column per split, in evaluate's order."""
     if not metrics:
         return ["## Metrics", "", "No metrics: run `dvc repro`.", ""]
-    splits = [split for split, values in metrics.items() if isinstance(values, dict)]
+    splits = [split for split in METRIC_SPLITS if isinstance(metrics.get(split), dict)]
     names = [name for name in METRIC_NAMES if any(name in metrics[s] for s in splits)]
     lines = ["## Metrics", "", "| metric | " + " | ".join(splits) + " |"]
     lines.append("|---" * (len(splits) + 1) + "|")

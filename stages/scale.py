@@ -1,4 +1,4 @@
-"""Stage 4, scale: data/encoded → data/scaled + models/scaler.joblib.
+"""Stage 5, scale: data/encoded → data/scaled + models/scaler.joblib.
 
 Scales the numeric features with ranges (or means and deviations) from the train split.
 """

@@ -19,15 +19,24 @@ if TYPE_CHECKING:
 
 
 def required_columns(params: Params) -> dict[str, str]:
-    """Every raw column the params name, with the key that names it."""
+    """Every raw column the params name, with the key that names it.
+
+    Derived columns (featurize.derive) are made later, so they are not required; the raw
+    columns the derivations read are.
+    """
     data = params.data
     required = {data.target: "data.target"}
     if data.id_column:
         required[data.id_column] = "data.id_column"
+    derived = set(params.featurize.derive)
     for column in params.features.numeric:
-        required.setdefault(column, "features.numeric")
+        if column not in derived:
+            required.setdefault(column, "features.numeric")
     for column in params.features.categorical:
-        required.setdefault(column, "features.categorical")
+        if column not in derived:
+            required.setdefault(column, "features.categorical")
+    for column, key in params.featurize.raw_inputs().items():
+        required.setdefault(column, key)
     return required
 
 

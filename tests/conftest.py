@@ -7,14 +7,18 @@ there, with analytics off and a per-test DVC site cache.
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from stages.core.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -70,6 +74,41 @@ def stage(
     return run([sys.executable, "-m", f"stages.{name}", *extra], cwd, check=check)
 
 
+@dataclass
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+Cli = Callable[..., CliResult]
+
+
+@pytest.fixture
+def cli(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., CliResult]:
+    """Run a stage's CLI in-process (no interpreter start-up): `cli("predict", project, ...)`.
+
+    Same code path as `python -m stages.NAME` (run_cli), minus the seconds of imports;
+    a few tests still run the real subprocess to prove the exit code and stderr.
+    """
+
+    def call(name: str, project: Path, *args: str) -> CliResult:
+        module = importlib.import_module(f"stages.{name}")
+        monkeypatch.chdir(project)
+        capsys.readouterr()
+        try:
+            run_cli(module.main, list(args))
+            code = 0
+        except SystemExit as stop:
+            code = int(stop.code or 0)
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return call
+
+
 def make_project(destination: Path, *, commit: bool = True) -> Path:
     """Copy the project into `destination` and make it a git repo with one commit."""
     for name in project_files():
@@ -115,4 +154,4 @@ def reproduced(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def reproduced_copy(reproduced: Path, tmp_path: Path) -> Iterator[Path]:
     """A private, already reproduced project a test may change freely."""
-    yield clone_project(reproduced, tmp_path / "project")
+    yield clone_project(reproduced, tmp_path / "reproduced-copy")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from tests.conftest import ran_stages, run
 
 pytestmark = pytest.mark.xdist_group("e2e")
 
-ALL_STAGES = ["split", "impute", "encode", "scale", "train", "evaluate"]
+ALL_STAGES = ["split", "featurize", "impute", "encode", "scale", "train", "evaluate", "predict"]
 
 
 def metrics(project: Path) -> dict:
@@ -41,6 +42,14 @@ def test_full_repro_gives_the_notebook_numbers(reproduced: Path) -> None:
         assert set(split) >= {"accuracy", "precision", "recall", "f1", "roc_auc", "log_loss"}
 
 
+def test_predictions_score_every_unlabelled_passenger(reproduced: Path) -> None:
+    lines = (reproduced / "data/predictions.csv").read_text().splitlines()
+    assert lines[0] == "PassengerId,Survived,probability"
+    assert len(lines) == 1 + 418
+    first = lines[1].split(",")
+    assert first[0] == "892" and first[1] in {"0", "1"} and 0.0 < float(first[2]) < 1.0
+
+
 def test_second_repro_is_a_no_op_and_leaves_git_clean(reproduced_copy: Path) -> None:
     result = run(["dvc", "repro"], reproduced_copy)
     assert ran_stages(result.stdout) == []
@@ -48,11 +57,11 @@ def test_second_repro_is_a_no_op_and_leaves_git_clean(reproduced_copy: Path) -> 
     assert run(["git", "status", "--porcelain"], reproduced_copy).stdout == ""
 
 
-def test_changing_train_c_reruns_only_train_and_evaluate(reproduced_copy: Path) -> None:
+def test_changing_train_c_reruns_only_the_model_and_what_uses_it(reproduced_copy: Path) -> None:
     params_path = reproduced_copy / "params.yaml"
     params_path.write_text(params_path.read_text().replace("C: 1.0e+12", "C: 0.1"))
     result = run(["dvc", "repro"], reproduced_copy)
-    assert ran_stages(result.stdout) == ["train", "evaluate"]
+    assert ran_stages(result.stdout) == ["train", "evaluate", "predict"]
     assert metrics(reproduced_copy)["test"]["accuracy"] != pytest.approx(0.784753, abs=1e-6)
 
 
@@ -63,7 +72,7 @@ def test_changing_an_impute_setting_reruns_impute_and_after_never_split(
     text = params_path.read_text()
     params_path.write_text(text.replace("Age: {strategy: mean}", "Age: {strategy: median}"))
     result = run(["dvc", "repro"], reproduced_copy)
-    assert ran_stages(result.stdout) == ALL_STAGES[1:]
+    assert ran_stages(result.stdout) == ALL_STAGES[2:]
 
 
 def test_forced_repro_is_byte_identical(reproduced_copy: Path) -> None:
@@ -126,3 +135,38 @@ def test_committed_lock_and_metrics_match_a_fresh_repro(reproduced: Path) -> Non
     """The repo's dvc.lock and metrics.json are what the code produces: nothing stale."""
     changed = run(["git", "diff", "--stat", "HEAD~1", "HEAD"], reproduced).stdout
     assert changed == "", f"a fresh dvc repro changed committed files:\n{changed}"
+
+
+def test_default_run_reports_baselines_and_no_cross_validation(reproduced: Path) -> None:
+    result = metrics(reproduced)
+    assert "cv" not in result
+    # 410 of the 668 train rows did not survive: predicting that for everyone.
+    assert result["train"]["baseline_accuracy"] == pytest.approx(410 / 668)
+    assert result["test"]["baseline_accuracy"] == pytest.approx(139 / 223)
+
+
+def test_tuned_experiment_reaches_the_targets_chosen_by_cv(reproduced_copy: Path) -> None:
+    """`make tuned` (smaller grid here), then the fitted chain scores raw rows the same way."""
+    grid = "TUNED_GRID={C: [0.3, 1.0], class_weight: [null]}"
+    run(["make", "-o", "setup", "tuned", grid], reproduced_copy)
+    result = metrics(reproduced_copy)
+    assert result["cv"]["candidates"] == 2 and result["cv"]["folds"] == 5
+    assert result["cv"]["best"] == {"C": 0.3, "class_weight": None}
+    assert result["cv"]["accuracy_mean"] >= 0.83
+    assert result["test"]["roc_auc"] >= 0.88
+    assert result["test"]["accuracy"] >= 0.825
+    runs = _experiment_runs(
+        json.loads(run(["dvc", "exp", "show", "--json"], reproduced_copy).stdout)
+    )
+    assert runs["tuned"]["params"]["train"]["search"]["enabled"] is True
+    # The persisted chain starts with the featurizer: raw test rows give the scored probabilities.
+    script = (
+        "import pandas as pd; from stages.core.model import load_fitted_chain;"
+        "c = load_fitted_chain(); t = pd.read_parquet('data/split/test.parquet');"
+        "p = c.predict_proba(t.drop(columns=['Survived']))[:, 1];"
+        "s = pd.read_parquet('data/scored/test.parquet');"
+        "print(list(c.named_steps), abs(p - s['probability'].to_numpy()).max())"
+    )
+    out = run([sys.executable, "-c", script], reproduced_copy).stdout.split("]")
+    assert "'featurize', 'impute', 'encode', 'scale', 'model'" in out[0]
+    assert float(out[1]) < 1e-12

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 SPLIT_DIR = Path("data/split")
+FEATURED_DIR = Path("data/featured")
 IMPUTED_DIR = Path("data/imputed")
 ENCODED_DIR = Path("data/encoded")
 SCALED_DIR = Path("data/scaled")
@@ -31,11 +32,13 @@ METRICS_DIR = Path("metrics")
 PLOTS_DIR = Path("plots")
 IMAGES_DIR = PLOTS_DIR / "images"
 
+FEATURIZER_PATH = MODELS_DIR / "featurizer.joblib"
 IMPUTER_PATH = MODELS_DIR / "imputer.joblib"
 ENCODER_PATH = MODELS_DIR / "encoder.joblib"
 SCALER_PATH = MODELS_DIR / "scaler.joblib"
 MODEL_PATH = MODELS_DIR / "model.joblib"
 METRICS_PATH = METRICS_DIR / "metrics.json"
+SEARCH_PATH = MODELS_DIR / "search.json"
 
 COEFFICIENTS_PATH = PLOTS_DIR / "coefficients.csv"
 REPORT_PATH = Path("reports/report.md")

@@ -9,6 +9,7 @@ so a problem found in a later stage still points at the line of the user's file.
 from __future__ import annotations
 
 import csv
+import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,11 @@ if TYPE_CHECKING:
     import pandas as pd
 
 _OTHER_DELIMITERS = (",", ";", "\t", "|")
+
+
+def shown(value: Any) -> str:
+    """A cell value as the user wrote it: 900, not np.int64(900)."""
+    return repr(value.item() if hasattr(value, "item") else value)
 
 
 def line_of(row_label: Any) -> int:
@@ -44,14 +50,22 @@ def read_csv_checked(
     header = _read_header(path, delimiter)
     _check_columns(path, header, required, delimiter)
     try:
-        frame = pd.read_csv(
-            path,
-            sep=delimiter,
-            na_values=list(na_values),
-            keep_default_na=True,
-            skipinitialspace=False,
-            low_memory=False,
-        )
+        with warnings.catch_warnings():
+            # pandas only warns when a row has more fields than the header: make it fail.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                path,
+                sep=delimiter,
+                na_values=list(na_values),
+                keep_default_na=True,
+                skipinitialspace=False,
+                low_memory=False,
+                index_col=False,
+            )
+    except pd.errors.ParserWarning:
+        raise DataError(
+            f"{path}: not a well-formed CSV (a row has more fields than the header's {len(header)})"
+        ) from None
     except pd.errors.ParserError as error:
         raise DataError(f"{path}: not a well-formed CSV ({_first_line(error)})") from None
     except UnicodeDecodeError:
@@ -134,11 +148,19 @@ def binary_target(frame: pd.DataFrame, target: str, positive_label: Any, source:
     return (values == positive_label).astype("int8").rename(target)
 
 
+def select_columns(frame: pd.DataFrame, columns: list[str], source: str) -> pd.DataFrame:
+    """Only the columns a stage needs, or an error naming the first one that is absent."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataError(f"{source}: missing column {missing[0]!r} (listed in params)")
+    return frame[columns]
+
+
 def conform_features(
     frame: pd.DataFrame,
     numeric: list[str],
     categorical: list[str],
-    source: str,
+    source: str | None,
     *,
     require_values: Iterable[str] = (),
 ) -> pd.DataFrame:
@@ -150,17 +172,18 @@ def conform_features(
     filled into them.
     """
 
+    prefix = f"{source}: " if source else ""
     missing = [c for c in (*numeric, *categorical) if c not in frame.columns]
     if missing:
-        raise DataError(f"{source}: missing column {missing[0]!r} (listed in features)")
+        raise DataError(f"{prefix}missing column {missing[0]!r} (listed in features)")
     out = frame.copy()
     for column in numeric:
-        out[column] = _as_numbers(frame[column], column, source)
+        out[column] = _as_numbers(frame[column], column, prefix)
     for column in categorical:
         out[column] = _as_text(frame[column])
     for column in require_values:
         if out[column].isna().all():
-            raise DataError(f"{source}: column {column!r}: every value is missing")
+            raise DataError(f"{prefix}column {column!r}: every value is missing")
     return out
 
 
@@ -176,7 +199,7 @@ def _as_text(values: pd.Series) -> pd.Series:
     return text.astype("str")
 
 
-def _as_numbers(values: pd.Series, column: str, source: str) -> pd.Series:
+def _as_numbers(values: pd.Series, column: str, prefix: str) -> pd.Series:
     import pandas as pd
 
     if pd.api.types.is_bool_dtype(values):
@@ -188,7 +211,7 @@ def _as_numbers(values: pd.Series, column: str, source: str) -> pd.Series:
     if bad.any():
         first = bad.argmax()
         raise DataError(
-            f"{source}: column {column!r}, line {line_of(values.index[first])}: expected a number, "
-            f"got {values.iloc[first]!r}"
+            f"{prefix}column {column!r}, line {line_of(values.index[first])}: expected a number, "
+            f"got {shown(values.iloc[first])}"
         )
     return numbers.astype("float64")

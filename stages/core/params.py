@@ -25,6 +25,15 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+class _KeyedError(ValueError):
+    """A cross-field error that knows which key it is about."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+        self.message = message
+
+
 ColumnName = Annotated[str, Field(min_length=1)]
 
 
@@ -57,10 +66,10 @@ class FeaturesParams(_Section):
         for name, columns in (("numeric", self.numeric), ("categorical", self.categorical)):
             duplicates = sorted({c for c in columns if columns.count(c) > 1})
             if duplicates:
-                raise ValueError(f"{name} lists {duplicates} more than once")
+                raise _KeyedError(f"features.{name}", f"lists {duplicates} more than once")
         both = sorted(set(self.numeric) & set(self.categorical))
         if both:
-            raise ValueError(f"{both} listed as both numeric and categorical")
+            raise _KeyedError("features.categorical", f"{both} also listed in features.numeric")
         return self
 
     @property
@@ -105,6 +114,129 @@ class ScaleParams(_Section):
     method: Literal["minmax", "standard", "none"] = "minmax"
 
 
+DeriveOp = Literal[
+    "extract", "sum", "ratio", "log1p", "first_char", "is_missing", "equals", "threshold", "rare"
+]
+# For each op: the keys it needs, and the keys it may take on top of them.
+DERIVE_KEYS: dict[str, tuple[set[str], set[str]]] = {
+    "extract": ({"column", "pattern"}, set()),
+    "sum": ({"columns"}, {"add"}),
+    "ratio": ({"numerator", "denominator"}, set()),
+    "log1p": ({"column"}, set()),
+    "first_char": ({"column"}, set()),
+    "is_missing": ({"column"}, set()),
+    "equals": ({"column", "value"}, set()),
+    "threshold": ({"column"}, {"above", "below"}),
+    "rare": ({"column", "min_count"}, {"other"}),
+}
+# What each op makes: text (a category) or a number (flags are 0/1 numbers).
+DERIVE_OUTPUT_KIND = {
+    "extract": "text",
+    "first_char": "text",
+    "rare": "text",
+    "sum": "number",
+    "ratio": "number",
+    "log1p": "number",
+    "is_missing": "number",
+    "equals": "number",
+    "threshold": "number",
+}
+
+
+# The kind of input column an op reads (None: any kind; `equals` depends on its value).
+_DERIVE_INPUT_KIND: dict[str, str | None] = {
+    "extract": "text",
+    "first_char": "text",
+    "rare": "text",
+    "sum": "number",
+    "ratio": "number",
+    "log1p": "number",
+    "threshold": "number",
+    "is_missing": None,
+    "equals": None,
+}
+
+
+class Derivation(_Section):
+    """One derived column: a generic op over named columns (raw or derived earlier).
+
+    A flat schema (rather than one class per op) keeps every error at the derivation's
+    own key, e.g. `featurize.derive.Title: extract needs 'pattern'`.
+    """
+
+    op: DeriveOp
+    column: ColumnName | None = None
+    columns: list[ColumnName] | None = Field(default=None, min_length=1)
+    pattern: str | None = Field(default=None, min_length=1)
+    add: float | None = None
+    numerator: ColumnName | None = None
+    denominator: ColumnName | None = None
+    value: int | float | str | None = None
+    above: float | None = None
+    below: float | None = None
+    min_count: int | None = Field(default=None, ge=1)
+    other: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _keys_fit_the_op(self) -> Derivation:
+        required, optional = DERIVE_KEYS[self.op]
+        given = {key for key in self.model_fields_set if getattr(self, key) is not None} - {"op"}
+        missing = sorted(required - given)
+        if missing:
+            raise ValueError(f"op {self.op!r} needs {', '.join(missing)}")
+        extra = sorted(given - required - optional)
+        if extra:
+            allowed = ", ".join(sorted(required | optional))
+            raise ValueError(
+                f"op {self.op!r} does not take {', '.join(extra)} (it takes {allowed})"
+            )
+        if self.op == "threshold" and (self.above is None) == (self.below is None):
+            raise ValueError("op 'threshold' needs exactly one of above, below")
+        if isinstance(self.value, bool):
+            raise ValueError("value must be a number or a string, not a boolean")
+        if self.pattern is not None:
+            _check_pattern(self.pattern)
+        return self
+
+    @property
+    def inputs(self) -> list[str]:
+        """The columns this derivation reads, in the order it reads them."""
+        if self.op == "sum":
+            return list(self.columns or [])
+        if self.op == "ratio":
+            return [str(self.numerator), str(self.denominator)]
+        return [str(self.column)]
+
+
+def _check_pattern(pattern: str) -> None:
+    try:
+        groups = re.compile(pattern).groups
+    except re.error as error:
+        raise ValueError(
+            f"pattern {pattern!r} is not a valid regular expression ({error})"
+        ) from None
+    if groups != 1:
+        raise ValueError(
+            f"pattern {pattern!r} must have exactly one capture group (it has {groups}): "
+            "the group is the extracted value"
+        )
+
+
+class FeaturizeParams(_Section):
+    """Derived columns, in order: name → derivation. Empty: the data passes through."""
+
+    derive: dict[ColumnName, Derivation] = Field(default_factory=dict)
+
+    def raw_inputs(self) -> dict[str, str]:
+        """Columns the derivations read from the data (not derived), with the key reading it."""
+        inputs: dict[str, str] = {}
+        for name, spec in self.derive.items():
+            for column in spec.inputs:
+                if column not in self.derive:
+                    inputs.setdefault(column, f"featurize.derive.{name}")
+        return inputs
+
+
 Solver = Literal["liblinear", "lbfgs", "newton-cg", "newton-cholesky", "sag", "saga"]
 _SOLVER_PENALTIES: dict[str, set[str | None]] = {
     "liblinear": {"l1", "l2"},
@@ -114,6 +246,50 @@ _SOLVER_PENALTIES: dict[str, set[str | None]] = {
     "sag": {"l2", None},
     "saga": {"l1", "l2", "elasticnet", None},
 }
+
+
+class HistGradientBoostingParams(_Section):
+    """HistGradientBoostingClassifier's hyperparameters (used when train.model says so)."""
+
+    learning_rate: float = Field(default=0.1, gt=0.0, le=1.0)
+    max_iter: int = Field(default=100, gt=0)
+    max_leaf_nodes: int | None = Field(default=31, ge=2)
+    max_depth: int | None = Field(default=None, ge=1)
+    min_samples_leaf: int = Field(default=20, ge=1)
+    l2_regularization: float = Field(default=0.0, ge=0.0)
+    max_features: float = Field(default=1.0, gt=0.0, le=1.0)
+    max_bins: int = Field(default=255, ge=2, le=255)
+    class_weight: Literal["balanced"] | dict[int, float] | None = None
+    random_state: int = Field(default=0, ge=0, lt=2**32)
+
+
+SearchScoring = Literal["accuracy", "roc_auc", "neg_log_loss", "f1", "balanced_accuracy"]
+GridValue = float | int | str | bool | dict[int, float] | None
+
+
+class SearchParams(_Section):
+    """Cross-validated grid search on the train split (off by default).
+
+    `grid` maps a key of the train section (`C`, `penalty`, `class_weight`,
+    `hist_gradient_boosting.learning_rate`, ...) to the values to try; every combination
+    is validated like params.yaml itself before any fitting.
+    """
+
+    enabled: bool = False
+    folds: int = Field(default=5, ge=2, le=50)
+    scoring: SearchScoring = "accuracy"
+    random_state: int = Field(default=0, ge=0, lt=2**32)
+    grid: dict[str, list[GridValue]] = Field(default_factory=dict)
+
+    @field_validator("grid")
+    @classmethod
+    def _grid_is_usable(cls, grid: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        for key, values in grid.items():
+            if not values:
+                raise ValueError(f"{key}: give at least one value to try")
+            if key.split(".")[0] in ("search", "model"):
+                raise ValueError(f"{key}: cannot be searched (only the model's hyperparameters)")
+        return grid
 
 
 class TrainParams(_Section):
@@ -126,6 +302,9 @@ class TrainParams(_Section):
     class_weight: Literal["balanced"] | dict[int, float] | None = None
     tol: float = Field(default=1e-4, gt=0.0)
     random_state: int = Field(default=0, ge=0, lt=2**32)
+    model: Literal["logistic_regression", "hist_gradient_boosting"] = "logistic_regression"
+    hist_gradient_boosting: HistGradientBoostingParams = HistGradientBoostingParams()
+    search: SearchParams = SearchParams()
 
     @model_validator(mode="after")
     def _solver_supports_penalty(self) -> TrainParams:
@@ -143,6 +322,7 @@ class TrainParams(_Section):
 
 class PredictParams(_Section):
     threshold: float = Field(default=0.5, gt=0.0, lt=1.0)
+    probability_column: ColumnName | None = "probability"
 
 
 class PlotsParams(_Section):
@@ -163,6 +343,7 @@ METRIC_NAMES = (
     "f1",
     "roc_auc",
     "log_loss",
+    "baseline_accuracy",
 )
 METRIC_SPLITS = ("train", "test")
 
@@ -189,6 +370,7 @@ class Params(_Section):
     impute: ImputeParams = ImputeParams()
     encode: EncodeParams = EncodeParams()
     scale: ScaleParams = ScaleParams()
+    featurize: FeaturizeParams = FeaturizeParams()
     train: TrainParams
     predict: PredictParams = PredictParams()
     plots: PlotsParams = PlotsParams()
@@ -232,16 +414,47 @@ class Params(_Section):
                 raise _KeyedError(key, f"strategy {spec.strategy!r} needs a numeric feature")
             if column in self.features.numeric and isinstance(spec.fill_value, str):
                 raise _KeyedError(key, "a numeric feature needs a numeric fill_value")
+        self._check_derivations(reserved)
+        self._check_search_grid()
         return self
 
+    def _check_derivations(self, reserved: set[str | None]) -> None:
+        """Inputs must exist before use, and each op must get the kind of column it needs."""
+        kinds: dict[str, str] = {}
+        derive = self.featurize.derive
+        for name, spec in derive.items():
+            key = f"featurize.derive.{name}"
+            if name in reserved:
+                raise _KeyedError(key, f"{name!r} is the target or id column")
+            for column in spec.inputs:
+                if column == name or (column in derive and column not in kinds):
+                    raise _KeyedError(
+                        key, f"uses {column!r}, which is derived later; list {column!r} first"
+                    )
+                needs = _DERIVE_INPUT_KIND.get(spec.op)
+                if spec.op == "equals":
+                    needs = "text" if isinstance(spec.value, str) else "number"
+                if needs and kinds.get(column, needs) != needs:
+                    raise _KeyedError(
+                        key,
+                        f"op {spec.op!r} needs a {needs} column; {column!r} is derived as "
+                        f"{kinds[column]}",
+                    )
+            kinds[name] = DERIVE_OUTPUT_KIND[spec.op]
+        for column in self.features.numeric:
+            if kinds.get(column) == "text":
+                raise _KeyedError(
+                    "features.numeric", f"{column!r} is derived as text: list it as categorical"
+                )
 
-class _KeyedError(ValueError):
-    """A cross-field error that knows which key it is about."""
-
-    def __init__(self, key: str, message: str) -> None:
-        super().__init__(message)
-        self.key = key
-        self.message = message
+    def _check_search_grid(self) -> None:
+        for key in self.train.search.grid:
+            model: Any = TrainParams
+            for part in key.split("."):
+                fields = getattr(model, "model_fields", {})
+                if part not in fields:
+                    raise _KeyedError(f"train.search.grid.{key}", "not a key of the train section")
+                model = fields[part].annotation
 
 
 class _YamlLoader(yaml.SafeLoader):

@@ -20,7 +20,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from stages.core.contracts import line_of
+from stages.core.contracts import conform_features, line_of, shown
 from stages.core.errors import DataError
 from stages.core.params import Params
 
@@ -40,6 +40,38 @@ class _FrameTransformer(TransformerMixin, BaseEstimator):
     def _remember_input(self, frame: pd.DataFrame) -> None:
         self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
         self.n_features_in_ = frame.shape[1]
+
+
+class FeatureTypes(_FrameTransformer):
+    """Gives the feature columns the types the later steps expect; other columns pass.
+
+    The first step every row takes (train, test and new rows alike): numbers must be
+    numbers (float64 out), categories become strings. When fitting, no feature may be
+    entirely missing, since nothing can be learned from it.
+    """
+
+    def __init__(
+        self, numeric: list[str] | None = None, categorical: list[str] | None = None
+    ) -> None:
+        self.numeric = numeric
+        self.categorical = categorical
+
+    def fit(self, frame: pd.DataFrame, y: Any = None) -> FeatureTypes:
+        columns = [*(self.numeric or []), *(self.categorical or [])]
+        self._conform(frame, require_values=columns)
+        self.feature_names_in_ = np.asarray(columns, dtype=object)
+        self.n_features_in_ = len(columns)
+        return self
+
+    def transform(self, frame: pd.DataFrame) -> pd.DataFrame:
+        check_is_fitted(self, "feature_names_in_")
+        return self._conform(frame, require_values=())
+
+    def _conform(self, frame: pd.DataFrame, require_values: Any) -> pd.DataFrame:
+        numeric, categorical = list(self.numeric or []), list(self.categorical or [])
+        return conform_features(
+            frame, numeric, categorical, source=None, require_values=require_values
+        )
 
 
 class ColumnImputer(_FrameTransformer):
@@ -104,7 +136,8 @@ class CategoricalEncoder(_FrameTransformer):
     transform returns the columns as pandas categoricals with exactly those categories, the
     lossless compact form of a one-hot block. A value unseen at fit time becomes missing
     (an all-zero one-hot row) with handle_unknown="ignore", and is an error naming the
-    column, line and value with handle_unknown="error".
+    column, line and value with handle_unknown="error"; so is a missing value that no
+    impute strategy filled.
     """
 
     def __init__(self, columns: list[str] | None = None, handle_unknown: str = "ignore") -> None:
@@ -126,17 +159,25 @@ class CategoricalEncoder(_FrameTransformer):
         self._check_columns(frame, list(self.categories_))
         out = frame.copy()
         for column, categories in self.categories_.items():
-            coded = pd.Categorical(frame[column], categories=categories)
-            unknown = (coded.codes == -1) & frame[column].notna().to_numpy()
-            if unknown.any() and self.handle_unknown == "error":
-                first = int(unknown.argmax())
-                raise DataError(
-                    f"column {column!r}, line {line_of(frame.index[first])}: category "
-                    f"{frame[column].iloc[first]!r} was never seen in training "
-                    "(encode.handle_unknown is 'error')"
-                )
+            codes = pd.Index(categories).get_indexer(frame[column])
+            coded = pd.Categorical.from_codes(codes, categories=categories)
+            if self.handle_unknown == "error":
+                self._refuse_unknown(frame[column], codes == -1)
             out[column] = pd.Series(coded, index=frame.index)
         return out
+
+    @staticmethod
+    def _refuse_unknown(values: pd.Series, unknown: np.ndarray) -> None:
+        """With handle_unknown="error", an unseen or missing category stops the run."""
+        if not unknown.any():
+            return
+        first = int(unknown.argmax())
+        value = values.iloc[first]
+        what = "is missing" if pd.isna(value) else f"{shown(value)} was never seen in training"
+        raise DataError(
+            f"column {values.name!r}, line {line_of(values.index[first])}: category {what} "
+            "(encode.handle_unknown is 'error')"
+        )
 
     def one_hot_names(self) -> list[str]:
         """`column_category` for every one-hot column, in DesignMatrix order."""
@@ -245,6 +286,12 @@ class DesignMatrix(TransformerMixin, BaseEstimator):
         return self.feature_names_out_
 
 
+def build_feature_types(params: Params) -> FeatureTypes:
+    return FeatureTypes(
+        numeric=list(params.features.numeric), categorical=list(params.features.categorical)
+    )
+
+
 def build_imputer(params: Params) -> ColumnImputer:
     strategies = {
         col: spec.model_dump(exclude_none=True) for col, spec in params.impute.columns.items()
@@ -266,3 +313,10 @@ def build_design(params: Params) -> DesignMatrix:
     return DesignMatrix(
         numeric=list(params.features.numeric), categorical=list(params.features.categorical)
     )
+
+
+def build_impute_step(params: Params) -> Any:
+    """What the impute stage fits and persists: type checks, then the fills."""
+    from sklearn.pipeline import Pipeline
+
+    return Pipeline([("types", build_feature_types(params)), ("impute", build_imputer(params))])

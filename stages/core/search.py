@@ -1,0 +1,132 @@
+"""Cross-validated grid search over the model's hyperparameters, on the train split only.
+
+Why it cannot leak: each candidate is the WHOLE unfitted chain of `build_chain` (featurize
+→ type checks + impute → encode → scale → model) and `cross_validate` clones and fits that
+chain on each fold's training rows, then scores it on the fold's held-out rows. So every
+learned quantity (rare-category cut, imputation means, category lists, scaler ranges,
+model weights) comes from the fold's training rows only; the test split is never read.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from stages.core.errors import ParamsError
+from stages.core.metrics import classify
+from stages.core.params import Params, parse_params
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# Every candidate is scored on these; the chosen scoring (params) decides the winner.
+REPORTED = ("accuracy", "roc_auc")
+
+
+def candidates(params: Params) -> list[tuple[dict[str, Any], Params]]:
+    """Every combination of train.search.grid as (its settings, full validated params)."""
+    grid = params.train.search.grid
+    base = params.model_dump(mode="python")
+    out = []
+    for values in itertools.product(*grid.values()):
+        settings = dict(zip(grid, values, strict=True))
+        raw = copy.deepcopy(base)
+        for key, value in settings.items():
+            section = raw["train"]
+            *path, last = key.split(".")
+            for part in path:
+                section = section[part]
+            section[last] = value
+        try:
+            out.append((settings, parse_params(raw, "params")))
+        except ParamsError as error:
+            raise ParamsError(
+                f"train.search.grid: the combination {settings} is not valid: {error}"
+            ) from None
+    return out
+
+
+def scorers(params: Params) -> dict[str, Any]:
+    """Scorers that classify with predict.threshold, as the evaluate stage does."""
+    from sklearn.metrics import (
+        accuracy_score,
+        balanced_accuracy_score,
+        f1_score,
+        get_scorer,
+        make_scorer,
+    )
+
+    threshold = params.predict.threshold
+
+    def thresholded(metric: Any) -> Any:
+        def score(y_true: np.ndarray, probability: np.ndarray) -> float:
+            return float(metric(y_true, classify(probability, threshold)))
+
+        return make_scorer(score, response_method="predict_proba")
+
+    return {
+        "accuracy": thresholded(accuracy_score),
+        "balanced_accuracy": thresholded(balanced_accuracy_score),
+        "f1": thresholded(f1_score),
+        "roc_auc": get_scorer("roc_auc"),
+        "neg_log_loss": get_scorer("neg_log_loss"),
+    }
+
+
+def folds(params: Params) -> Any:
+    from sklearn.model_selection import StratifiedKFold
+
+    search = params.train.search
+    return StratifiedKFold(n_splits=search.folds, shuffle=True, random_state=search.random_state)
+
+
+def cross_validate_chain(
+    params: Params, table: pd.DataFrame, *, return_estimator: bool = False
+) -> dict[str, Any]:
+    """Fold scores of the whole chain built from `params`, refitted in every fold."""
+    from sklearn.model_selection import cross_validate
+
+    from stages.core.model import build_chain
+
+    target = params.data.target
+    names = sorted({*REPORTED, params.train.search.scoring})
+    every = scorers(params)
+    return cross_validate(
+        build_chain(params),
+        table.drop(columns=[target]),
+        table[target].to_numpy(),
+        cv=folds(params),
+        scoring={name: every[name] for name in names},
+        error_score="raise",
+        return_estimator=return_estimator,
+        return_indices=return_estimator,
+    )
+
+
+def search(params: Params, table: pd.DataFrame) -> tuple[Params, dict[str, Any]]:
+    """The best candidate's params (first in grid order on ties) and a JSON-ready summary."""
+    scoring = params.train.search.scoring
+    results = []
+    for settings, candidate in candidates(params):
+        scores = cross_validate_chain(candidate, table)
+        summary = {"params": settings}
+        for name in sorted({*REPORTED, scoring}):
+            values = scores[f"test_{name}"]
+            summary[f"{name}_mean"] = float(np.mean(values))
+            summary[f"{name}_std"] = float(np.std(values))
+        results.append((summary, candidate))
+    best_index = int(np.argmax([summary[f"{scoring}_mean"] for summary, _ in results]))
+    best, best_params = results[best_index]
+    report = {
+        "enabled": True,
+        "folds": params.train.search.folds,
+        "scoring": scoring,
+        "candidates": len(results),
+        **{key: value for key, value in best.items() if key != "params"},
+        "best": best["params"],
+        "results": [summary for summary, _ in results],
+    }
+    return best_params, report

@@ -1,0 +1,113 @@
+"""Stage 8, predict: score new rows with the fitted chain → data/predictions.csv.
+
+The rows take the same path as the training rows (derivations, type checks, imputer,
+encoder, scaler, model, all as fitted by the stages), composed into one Pipeline. As a
+DVC stage it scores params.data.predict_path; as a CLI, any file with the training columns:
+
+    python -m stages.predict --input new.csv --output scored.csv
+
+The output has the id column (if params.data.id_column is set), the predicted class
+(0/1) under the target's name, and the positive-class probability.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from stages.core.artifacts import write_csv
+from stages.core.cli import run_cli, stage_parser
+from stages.core.contracts import line_of, read_csv_checked, shown
+from stages.core.errors import DataError, PipelineError, about
+from stages.core.metrics import classify
+from stages.core.params import Params, load_params
+from stages.split import required_columns
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def check_paths(input_path: Path, output_path: Path) -> None:
+    """Refuse outputs that would destroy the input or land nowhere, before reading."""
+    if output_path.resolve() == input_path.resolve():
+        raise PipelineError(f"--output {output_path} is the input file; choose another path")
+    if not output_path.parent.is_dir():
+        raise PipelineError(f"--output {output_path}: folder {output_path.parent} does not exist")
+    if output_path.is_dir():
+        raise PipelineError(f"--output {output_path} is a folder; give a file path")
+
+
+def input_columns(params: Params) -> dict[str, str]:
+    """Columns a file to score must have: the training columns, less the target."""
+    required = required_columns(params)
+    required.pop(params.data.target)
+    return required
+
+
+def check_rows(frame: pd.DataFrame, params: Params, source: str) -> None:
+    """Ids must identify rows; for the linear model, a feature with no value at all can only
+    be scored if an impute strategy fills it."""
+    id_column = params.data.id_column
+    if id_column:
+        duplicated = frame[id_column].duplicated()
+        if duplicated.any():
+            first = duplicated.to_numpy().argmax()
+            raise DataError(
+                f"{source}: column {id_column!r}, line {line_of(frame.index[first])}: "
+                f"id {shown(frame[id_column].iloc[first])} appears more than once"
+            )
+    if params.train.model != "logistic_regression":
+        return  # tree models route missing values natively
+    for column in params.features.columns:
+        if column not in frame.columns:
+            continue  # derived by featurize: its inputs were checked instead
+        if frame[column].isna().all() and column not in params.impute.columns:
+            raise DataError(
+                f"{source}: column {column!r}: every value is missing and it has no impute "
+                f"strategy (impute.columns.{column})"
+            )
+
+
+def predictions(chain: Any, frame: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """The id, predicted class and probability of each row, in input order."""
+    import pandas as pd
+
+    probability = chain.predict_proba(frame)[:, 1]
+    out = pd.DataFrame(index=frame.index)
+    if params.data.id_column:
+        out[params.data.id_column] = frame[params.data.id_column]
+    out[params.data.target] = classify(probability, params.predict.threshold)
+    if params.predict.probability_column:
+        out[params.predict.probability_column] = probability
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = stage_parser(__doc__)
+    parser.add_argument("--input", help="CSV to score (default: params data.predict_path)")
+    parser.add_argument("--output", help="CSV to write (default: params data.predictions_path)")
+    args = parser.parse_args(argv)
+    params = load_params(args.params)
+    input_path = Path(args.input or params.data.predict_path)
+    output_path = Path(args.output or params.data.predictions_path)
+    check_paths(input_path, output_path)
+    frame = read_csv_checked(
+        input_path,
+        input_columns(params),
+        delimiter=params.data.delimiter,
+        na_values=params.data.na_values,
+    )
+    check_rows(frame, params, str(input_path))
+
+    from stages.core.model import load_fitted_chain
+
+    chain = load_fitted_chain()
+    with about(str(input_path)):
+        scored = predictions(chain, frame, params)
+    write_csv(scored, output_path)
+    positives = int(scored[params.data.target].sum())
+    print(f"predict: {len(scored)} rows scored ({positives} positive) → {output_path}")
+
+
+if __name__ == "__main__":
+    run_cli(main)

@@ -1,0 +1,241 @@
+"""Bad inputs: one line naming file, column, line and value; exit 2; outputs untouched.
+
+Each case runs a stage CLI (in-process through the same `run_cli` entry point; a few
+through a real `python -m` subprocess) in a reproduced project whose outputs already
+exist, and checks that they are byte-for-byte what they were before the failed run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Cli, CliResult, run, stage
+
+Scorer = Callable[..., tuple[CliResult, Path]]
+PREVIOUS = "PassengerId,Survived,probability\n1,0,0.5\n"
+HEADER = "PassengerId,Pclass,Name,Sex,Age,SibSp,Parch,Ticket,Fare,Cabin,Embarked"
+ROW = '900,3,"Doe, Mr. John",male,30,0,0,A1,7.25,,S'
+
+
+def digest(paths: list[Path]) -> dict[str, str]:
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in paths if p.is_file()}
+
+
+def outputs(project: Path) -> list[Path]:
+    folders = ["data/split", "data/imputed", "data/encoded", "data/scaled", "models"]
+    return sorted(p for folder in folders for p in (project / folder).rglob("*") if p.is_file())
+
+
+def assert_one_line_error(result: CliResult, *fragments: str) -> None:
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+@pytest.fixture
+def score(reproduced_copy: Path, cli: Cli) -> Scorer:
+    """Write `text` as new.csv (None: leave it), predict it over a previous output."""
+
+    def call(text: str | None, project: Path = reproduced_copy) -> tuple[CliResult, Path]:
+        if text is not None:
+            (project / "new.csv").write_text(text)
+        output = project / "scored.csv"
+        output.write_text(PREVIOUS)
+        return cli("predict", project, "--input", "new.csv", "--output", "scored.csv"), output
+
+    return call
+
+
+@pytest.fixture
+def scoring(reproduced_copy: Path) -> Path:
+    return reproduced_copy
+
+
+PREDICT_CASES = {
+    "missing file": (None, ["new.csv: file not found"]),
+    "empty file": ("", ["new.csv: file is empty"]),
+    "header only": (HEADER + "\n", ["new.csv: has a header but no data rows"]),
+    "wrong delimiter": (
+        HEADER.replace(",", ";") + "\n" + ROW.replace(",", ";") + "\n",
+        ["looks delimited by ';', not ',' (set data.delimiter)"],
+    ),
+    "missing column": (
+        HEADER.replace(",Age", "") + "\n" + ROW.replace(",30", "") + "\n",
+        ["new.csv: missing column 'Age' (required by features.numeric)"],
+    ),
+    "duplicate column names": (
+        HEADER.replace("Ticket", "Age") + "\n" + ROW + "\n",
+        ["new.csv: duplicate column names ['Age']"],
+    ),
+    "text in a numeric column": (
+        f"{HEADER}\n{ROW}\n{ROW.replace('900,', '901,').replace(',30,', ',thirty,')}\n",
+        ["new.csv: column 'Age', line 3: expected a number, got 'thirty'"],
+    ),
+    "all values missing without a strategy": (
+        f"{HEADER}\n{ROW.replace('male', '')}\n",
+        ["new.csv: column 'Sex': every value is missing and it has no impute strategy"],
+    ),
+    "duplicate ids": (
+        f"{HEADER}\n{ROW}\n{ROW}\n",
+        ["new.csv: column 'PassengerId', line 3: id 900 appears more than once"],
+    ),
+    "ragged row": (
+        f"{HEADER}\n{ROW},extra,cells\n",
+        ["new.csv: not a well-formed CSV (a row has more fields than the header's 11)"],
+    ),
+    "not utf-8": (None, ["new.csv: not UTF-8 text"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PREDICT_CASES))
+def test_predict_refuses_bad_input(scoring: Path, score: Scorer, case: str) -> None:
+    text, fragments = PREDICT_CASES[case]
+    if case == "not utf-8":
+        (scoring / "new.csv").write_bytes(HEADER.encode() + b"\n" + ROW.encode("utf-16"))
+    result, output = score(text)
+    assert_one_line_error(result, *fragments)
+    assert output.read_text() == PREVIOUS
+
+
+def test_predict_output_equal_to_input_is_refused(scoring: Path, cli: Cli) -> None:
+    source = scoring / "new.csv"
+    source.write_text(f"{HEADER}\n{ROW}\n")
+    result = cli("predict", scoring, "--input", "new.csv", "--output", "./new.csv")
+    assert_one_line_error(result, "is the input file; choose another path")
+    assert source.read_text() == f"{HEADER}\n{ROW}\n"
+
+
+def test_predict_output_folder_must_exist(scoring: Path) -> None:
+    """Through a real subprocess: exit code 2, one line, no traceback."""
+    (scoring / "new.csv").write_text(f"{HEADER}\n{ROW}\n")
+    result = stage("predict", scoring, "--input", "new.csv", "--output", "nowhere/out.csv")
+    assert "Traceback" not in result.stderr
+    assert_one_line_error(result, "--output nowhere/out.csv: folder nowhere does not exist")
+    assert not (scoring / "nowhere").exists()
+
+
+def test_unknown_category_is_scored_when_ignored(score: Scorer) -> None:
+    result, output = score(f"{HEADER}\n{ROW.replace(',S', ',X')}\n")
+    assert result.returncode == 0, result.stderr
+    assert output.read_text().splitlines()[0] == "PassengerId,Survived,probability"
+    assert len(output.read_text().splitlines()) == 2
+
+
+def test_unknown_category_is_named_when_encode_says_error(scoring: Path, score: Scorer) -> None:
+    """Titanic's test split has cabins unseen in train, so drop Cabin to train in error mode."""
+    params = scoring / "params.yaml"
+    text = params.read_text().replace("handle_unknown: ignore", "handle_unknown: error")
+    text = text.replace("categorical: [Sex, Cabin, Embarked]", "categorical: [Sex, Embarked]")
+    params.write_text(
+        text.replace("    Cabin: {strategy: constant, fill_value: cabin_missing}\n", "")
+    )
+    run(["dvc", "repro", "train"], scoring)
+    result, output = score(f"{HEADER}\n{ROW}\n{ROW.replace('900', '901').replace(',S', ',X')}\n")
+    assert_one_line_error(
+        result, "new.csv: column 'Embarked', line 3: category 'X' was never seen in training"
+    )
+    assert output.read_text() == PREVIOUS
+
+
+def test_extra_columns_are_ignored_and_missing_cells_imputed(score: Scorer) -> None:
+    text = f"{HEADER},Note\n{ROW.replace(',30,', ',,')},hello\n"
+    result, output = score(text)
+    assert result.returncode == 0, result.stderr
+    row = output.read_text().splitlines()[1].split(",")
+    assert row[0] == "900" and row[1] in {"0", "1"}
+
+
+def test_params_with_a_wrong_type_stop_predict(scoring: Path, score: Scorer) -> None:
+    params = scoring / "params.yaml"
+    params.write_text(params.read_text().replace("threshold: 0.5", "threshold: high"))
+    result, output = score(f"{HEADER}\n{ROW}\n")
+    assert_one_line_error(result, "params.yaml: predict.threshold: Input should be a valid number")
+    assert output.read_text() == PREVIOUS
+
+
+def test_predict_without_trained_models_says_what_to_run(project: Path, score: Scorer) -> None:
+    result, output = score(f"{HEADER}\n{ROW}\n", project)
+    assert_one_line_error(result, "models/imputer.joblib: not found; run the stage that writes it")
+    assert output.read_text() == PREVIOUS
+
+
+TRAIN_HEADER = "PassengerId,Survived,Pclass,Name,Sex,Age,SibSp,Parch,Ticket,Fare,Cabin,Embarked"
+
+
+def labelled(*survived: str) -> str:
+    rows = [f'{i},{s},3,"P, Mr. {i}",male,30,0,0,A{i},7.25,,S' for i, s in enumerate(survived, 1)]
+    return "\n".join([TRAIN_HEADER, *rows]) + "\n"
+
+
+TRAIN_CASES = {
+    "third class in target": (
+        labelled("0", "1", "2", "1"),
+        [
+            "titanic.csv: column 'Survived': expected two classes, found 3 classes (0, 1, 2); "
+            "first row with a third class: line 4"
+        ],
+    ),
+    "one class in target": (
+        labelled("1", "1", "1"),
+        ["titanic.csv: column 'Survived': expected two classes, found only one class (1)"],
+    ),
+    "missing target": (
+        labelled("1", "0", "", "1"),
+        ["titanic.csv: column 'Survived', line 4: the target is missing"],
+    ),
+    "missing target column": (
+        labelled("1", "0").replace("Survived,", "Lived,"),
+        ["titanic.csv: missing column 'Survived' (required by data.target)"],
+    ),
+    "empty training file": ("", ["titanic.csv: file is empty"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TRAIN_CASES))
+def test_split_refuses_bad_training_data(reproduced_copy: Path, cli: Cli, case: str) -> None:
+    text, fragments = TRAIN_CASES[case]
+    before = digest(outputs(reproduced_copy))
+    (reproduced_copy / "data/titanic.csv").write_text(text)
+    assert_one_line_error(cli("split", reproduced_copy), *fragments)
+    assert digest(outputs(reproduced_copy)) == before
+
+
+def test_text_in_numeric_training_column_names_the_raw_line(
+    reproduced_copy: Path, cli: Cli
+) -> None:
+    """Found by the impute stage, but reported against the user's file and line."""
+    raw = reproduced_copy / "data/titanic.csv"
+    lines = raw.read_text().splitlines()
+    lines[106] = lines[106].replace(",28,", ",twenty-eight,")  # raw row 105: first train row
+    raw.write_text("\n".join(lines) + "\n")
+    assert cli("split", reproduced_copy).returncode == 0
+    before = digest(outputs(reproduced_copy))
+    result = cli("impute", reproduced_copy)
+    assert_one_line_error(
+        result, "data/titanic.csv: column 'Age', line 107: expected a number, got 'twenty-eight'"
+    )
+    after = digest(outputs(reproduced_copy))
+    assert {k: v for k, v in after.items() if "split" not in k} == {
+        k: v for k, v in before.items() if "split" not in k
+    }
+
+
+def test_all_missing_training_feature_is_refused(reproduced_copy: Path, cli: Cli) -> None:
+    raw = reproduced_copy / "data/titanic.csv"
+    lines = raw.read_text().splitlines()
+    raw.write_text(
+        "\n".join(
+            [lines[0], *(ln.replace(",male,", ",,").replace(",female,", ",,") for ln in lines[1:])]
+        )
+        + "\n"
+    )
+    assert cli("split", reproduced_copy).returncode == 0
+    result = cli("impute", reproduced_copy)
+    assert_one_line_error(result, "data/titanic.csv: column 'Sex': every value is missing")

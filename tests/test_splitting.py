@@ -1,0 +1,42 @@
+"""The numpy split must be scikit-learn's train_test_split, row for row."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.model_selection import train_test_split
+
+from stages.core.errors import DataError
+from stages.core.splitting import split_positions
+
+
+@pytest.mark.parametrize(
+    ("n_rows", "test_size", "seed"), [(891, 0.25, 0), (891, 0.2, 42), (10, 0.3, 7), (3, 0.5, 1)]
+)
+def test_positions_equal_train_test_split(n_rows: int, test_size: float, seed: int) -> None:
+    expected_train, expected_test = train_test_split(
+        np.arange(n_rows), test_size=test_size, random_state=seed
+    )
+    train, test = split_positions(n_rows, test_size, seed)
+    assert train.tolist() == expected_train.tolist()
+    assert test.tolist() == expected_test.tolist()
+
+
+def test_notebook_split_sizes_and_first_rows() -> None:
+    train, test = split_positions(891, 0.25, 0)
+    assert (len(train), len(test)) == (668, 223)
+    assert train[:5].tolist() == [105, 68, 253, 320, 706]  # the notebook's X_train.head()
+    assert test[:5].tolist() == [495, 648, 278, 31, 255]  # the notebook's X_test_full.head()
+
+
+def test_stratified_split_keeps_class_shares() -> None:
+    labels = pd.Series([0] * 60 + [1] * 40)
+    train, test = split_positions(100, 0.25, 0, stratify=labels)
+    assert sorted([*train, *test]) == list(range(100))
+    assert labels.iloc[test].mean() == pytest.approx(0.4, abs=0.02)
+
+
+def test_a_split_that_leaves_a_side_empty_is_refused() -> None:
+    with pytest.raises(DataError, match="leaves an empty train or test set with 1 rows"):
+        split_positions(1, 0.25, 0)
