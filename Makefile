@@ -14,7 +14,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 export DVC_NO_ANALYTICS := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup repro tuned test lint format clean
+.PHONY: help setup repro tuned check report test lint format clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -54,12 +54,20 @@ tuned: setup ## Run the tuned experiment (dvc exp run -n tuned) and show its met
 	dvc exp run -n tuned $(TUNED)
 	@dvc metrics show
 
+check: setup ## Gate metrics on params.yaml thresholds (Error 1: fail, Error 2: stale/missing)
+	python -m stages.check
+
+BASE ?= HEAD
+report: setup ## Write reports/report.md (params, metrics, gate, diffs vs BASE=HEAD, plots)
+	python -m stages.report --base $(BASE)
+
 test: setup ## Set up, then run the whole test suite (lint included)
 	pytest -n 2 --dist loadgroup
 
-lint: setup ## ruff check + ruff format --check
+lint: setup ## ruff check + ruff format --check + actionlint (CI workflow)
 	ruff check .
 	ruff format --check .
+	actionlint
 
 format: setup ## Apply ruff's formatting and safe fixes
 	ruff check --fix .
