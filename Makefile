@@ -18,7 +18,7 @@ export DVC_NO_ANALYTICS := 1
 export UV_COMPILE_BYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup repro tuned test lint format clean bench
+.PHONY: help setup repro tuned check report test lint format clean bench
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -58,6 +58,13 @@ tuned: setup ## Run the tuned experiment (dvc exp run -n tuned) and show its met
 	dvc exp run -n tuned $(TUNED)
 	@dvc metrics show
 
+check: setup ## Gate metrics on params.yaml thresholds (Error 1: fail, Error 2: stale/missing)
+	python -m stages.check
+
+BASE ?= HEAD
+report: setup ## Write reports/report.md (params, metrics, gate, diffs vs BASE=HEAD, plots)
+	python -m stages.report --base $(BASE)
+
 test: setup ## Set up, then run the whole test suite (lint included)
 	pytest -n 2 --dist loadgroup
 
@@ -69,9 +76,10 @@ bench: setup ## Benchmarks: staged vs one process at 891 (real), 100k and 1M row
 	@python benchmarks/table.py $(BENCH_RESULTS)/891.json $(BENCH_RESULTS)/100000.json \
 		$(BENCH_RESULTS)/1000000.json $(wildcard $(BENCH_RESULTS)/10000000.json)
 
-lint: setup ## ruff check + ruff format --check
+lint: setup ## ruff check + ruff format --check + actionlint (CI workflow)
 	ruff check .
 	ruff format --check .
+	actionlint
 
 format: setup ## Apply ruff's formatting and safe fixes
 	ruff check --fix .

@@ -1,7 +1,9 @@
 """Stage 7, evaluate: model + data/scaled → metrics/metrics.json + data/scored.
 
 Scores both splits with the trained model and writes `{"train": {...}, "test": {...}}`
-metrics, plus each split's per-row scores (actual, probability, predicted).
+metrics, plus each split's per-row scores (actual, probability, predicted), the plot data
+DVC renders (plots/<split>/*.csv, plots/coefficients.csv) and static PNGs of the same
+plots (plots/images/*.png).
 """
 
 from __future__ import annotations
@@ -9,16 +11,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from stages.core.artifacts import (
+    COEFFICIENTS_PATH,
     METRICS_PATH,
     MODEL_PATH,
     SCALED_DIR,
     SCORED_DIR,
     SEARCH_PATH,
     SPLITS,
+    image_path,
+    plot_path,
     read_json,
     read_object,
     read_table,
     table_path,
+    write_csv,
+    write_figure,
     write_json,
     write_table,
 )
@@ -73,6 +80,23 @@ def cross_validation_metrics(search: dict) -> dict | None:
     return {key: value for key, value in search.items() if key not in ("enabled", "results")}
 
 
+def write_plots(model: Any, scored: dict, metrics: dict, params: Params) -> None:
+    """Plot tables for DVC, then PNGs drawn from exactly those tables."""
+    from stages.core.figures import all_figures
+    from stages.core.plots import coefficient_table, curve_tables
+
+    tables = {
+        split: curve_tables(frame, params.plots.calibration_bins) for split, frame in scored.items()
+    }
+    coefficients = coefficient_table(model)
+    for split, curves in tables.items():
+        for curve, table in curves.items():
+            write_csv(table, plot_path(split, curve))
+    write_csv(coefficients, COEFFICIENTS_PATH)
+    for name, figure in all_figures(tables, coefficients, metrics).items():
+        write_figure(figure, image_path(name))
+
+
 def main(argv: list[str] | None = None) -> None:
     args = stage_parser(__doc__).parse_args(argv)
     params = load_params(args.params)
@@ -86,6 +110,7 @@ def main(argv: list[str] | None = None) -> None:
     if cv is not None:
         metrics["cv"] = cv
     write_json(metrics, METRICS_PATH)
+    write_plots(model, scored, metrics, params)
     for split in SPLITS:
         values = metrics[split]
         right = values["tp"] + values["tn"]

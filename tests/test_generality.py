@@ -68,6 +68,7 @@ ADULT_PARAMS = {
     },
     "scale": {"method": "standard"},
     "train": {"C": 1.0, "fit_intercept": True, "solver": "lbfgs", "penalty": "l2"},
+    "gate": {"test": {"accuracy": {"min": 0.7}, "roc_auc": {"min": 0.75}}},
 }
 
 
@@ -76,7 +77,7 @@ def point_params_at_census(project: Path) -> None:
     params_path = project / "params.yaml"
     params = yaml.safe_load(params_path.read_text())
     for section, values in ADULT_PARAMS.items():
-        if section in ("data", "features", "impute"):
+        if section in ("data", "features", "impute", "gate"):
             params[section] = values
         else:
             params[section].update(values)
@@ -112,6 +113,12 @@ def test_predictions_have_no_id_and_keep_row_order(census_project: Path) -> None
     assert len(rows) == 40
     assert [r[0] for r in rows[:20]] == ["1"] * 20  # strong positives first, as written
     assert [r[0] for r in rows[20:]] == ["0"] * 20
+
+
+def test_gate_judges_the_other_dataset(census_project: Path, cli: Cli) -> None:
+    result = cli("check", census_project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "test.accuracy" in result.stdout and "test.roc_auc" in result.stdout
 
 
 def test_rerun_on_other_data_is_a_no_op(census_project: Path) -> None:

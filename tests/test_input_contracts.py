@@ -26,7 +26,8 @@ def digest(paths: list[Path]) -> dict[str, str]:
 
 
 def outputs(project: Path) -> list[Path]:
-    folders = ["data/split", "data/imputed", "data/encoded", "data/scaled", "models"]
+    folders = ["data/split", "data/featured", "data/imputed", "data/encoded", "data/scaled"]
+    folders.append("models")
     return sorted(p for folder in folders for p in (project / folder).rglob("*") if p.is_file())
 
 
@@ -162,7 +163,9 @@ def test_params_with_a_wrong_type_stop_predict(scoring: Path, score: Scorer) -> 
 
 def test_predict_without_trained_models_says_what_to_run(project: Path, score: Scorer) -> None:
     result, output = score(f"{HEADER}\n{ROW}\n", project)
-    assert_one_line_error(result, "models/imputer.joblib: not found; run the stage that writes it")
+    assert_one_line_error(
+        result, "models/featurizer.joblib: not found; run the stage that writes it"
+    )
     assert output.read_text() == PREVIOUS
 
 
@@ -216,15 +219,14 @@ def test_text_in_numeric_training_column_names_the_raw_line(
     lines[106] = lines[106].replace(",28,", ",twenty-eight,")  # raw row 105: first train row
     raw.write_text("\n".join(lines) + "\n")
     assert cli("split", reproduced_copy).returncode == 0
+    assert cli("featurize", reproduced_copy).returncode == 0
     before = digest(outputs(reproduced_copy))
     result = cli("impute", reproduced_copy)
     assert_one_line_error(
         result, "data/titanic.csv: column 'Age', line 107: expected a number, got 'twenty-eight'"
     )
     after = digest(outputs(reproduced_copy))
-    assert {k: v for k, v in after.items() if "split" not in k} == {
-        k: v for k, v in before.items() if "split" not in k
-    }
+    assert after == before
 
 
 def test_all_missing_training_feature_is_refused(reproduced_copy: Path, cli: Cli) -> None:
@@ -237,5 +239,6 @@ def test_all_missing_training_feature_is_refused(reproduced_copy: Path, cli: Cli
         + "\n"
     )
     assert cli("split", reproduced_copy).returncode == 0
+    assert cli("featurize", reproduced_copy).returncode == 0
     result = cli("impute", reproduced_copy)
     assert_one_line_error(result, "data/titanic.csv: column 'Sex': every value is missing")

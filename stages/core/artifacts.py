@@ -29,6 +29,8 @@ SCALED_DIR = Path("data/scaled")
 SCORED_DIR = Path("data/scored")
 MODELS_DIR = Path("models")
 METRICS_DIR = Path("metrics")
+PLOTS_DIR = Path("plots")
+IMAGES_DIR = PLOTS_DIR / "images"
 
 FEATURIZER_PATH = MODELS_DIR / "featurizer.joblib"
 IMPUTER_PATH = MODELS_DIR / "imputer.joblib"
@@ -38,12 +40,26 @@ MODEL_PATH = MODELS_DIR / "model.joblib"
 METRICS_PATH = METRICS_DIR / "metrics.json"
 SEARCH_PATH = MODELS_DIR / "search.json"
 
+COEFFICIENTS_PATH = PLOTS_DIR / "coefficients.csv"
+REPORT_PATH = Path("reports/report.md")
+
 SPLITS = ("train", "test")
+CURVES = ("roc", "precision_recall", "confusion", "calibration")
 
 
 def table_path(folder: Path, split: str) -> Path:
     """Where a stage's table for one split lives, e.g. data/imputed/train.parquet."""
     return folder / f"{split}.parquet"
+
+
+def plot_path(split: str, curve: str) -> Path:
+    """Where one split's plot data lives, e.g. plots/test/roc.csv (DVC renders these)."""
+    return PLOTS_DIR / split / f"{curve}.csv"
+
+
+def image_path(name: str) -> Path:
+    """Where a static PNG lives, e.g. plots/images/roc.png (for offline eyes and reports)."""
+    return IMAGES_DIR / f"{name}.png"
 
 
 @contextlib.contextmanager
@@ -123,3 +139,14 @@ def read_json(path: Path | str) -> Any:
 def write_csv(frame: pd.DataFrame, path: Path | str) -> None:
     with atomic_path(path) as temporary:
         frame.to_csv(temporary, index=False, lineterminator="\n")
+
+
+def write_text(text: str, path: Path | str) -> None:
+    with atomic_path(path) as temporary:
+        temporary.write_text(text, encoding="utf-8")
+
+
+def write_figure(figure: Any, path: Path | str) -> None:
+    """A matplotlib figure as PNG, without the version stamp, so reruns are byte-identical."""
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, format="png", dpi=100, metadata={"Software": None})

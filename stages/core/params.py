@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -325,6 +325,44 @@ class PredictParams(_Section):
     probability_column: ColumnName | None = "probability"
 
 
+class PlotsParams(_Section):
+    calibration_bins: int = Field(default=10, ge=2, le=100)
+
+
+# What evaluate writes per split (metrics/metrics.json); the gate may only name these. Kept
+# here, not imported from metrics.py, so every stage need not depend on the metrics code.
+METRIC_NAMES = (
+    "n",
+    "tp",
+    "fp",
+    "tn",
+    "fn",
+    "accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "roc_auc",
+    "log_loss",
+    "baseline_accuracy",
+)
+METRIC_SPLITS = ("train", "test")
+
+
+class Bound(_Section):
+    """A metric's acceptable range: `min` and/or `max`, both inclusive."""
+
+    min: float | None = None
+    max: float | None = None
+
+    @model_validator(mode="after")
+    def _some_and_ordered(self) -> Bound:
+        if self.min is None and self.max is None:
+            raise ValueError("give min and/or max")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min} is above max {self.max}")
+        return self
+
+
 class Params(_Section):
     data: DataParams
     features: FeaturesParams
@@ -335,6 +373,23 @@ class Params(_Section):
     featurize: FeaturizeParams = FeaturizeParams()
     train: TrainParams
     predict: PredictParams = PredictParams()
+    plots: PlotsParams = PlotsParams()
+    gate: dict[str, dict[str, Bound]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _gate_names_real_metrics(self) -> Params:
+        """A typo in the gate would silently never be checked: make it an error instead."""
+        for split, bounds in self.gate.items():
+            if split not in METRIC_SPLITS:
+                raise _KeyedError(
+                    f"gate.{split}", f"unknown split (known: {', '.join(METRIC_SPLITS)})"
+                )
+            for name in bounds:
+                if name not in METRIC_NAMES:
+                    raise _KeyedError(
+                        f"gate.{split}.{name}", f"unknown metric (known: {', '.join(METRIC_NAMES)})"
+                    )
+        return self
 
     @model_validator(mode="after")
     def _columns_are_consistent(self) -> Params:
@@ -472,6 +527,9 @@ def _allowed_keys(location: list[str]) -> list[str]:
     """The keys a section accepts, so a typo's error lists the right spelling."""
     model: Any = Params
     for part in location:
+        if get_origin(model) is dict:  # a mapping of user-chosen names, e.g. gate.test
+            model = get_args(model)[1]
+            continue
         field = model.model_fields.get(part) if hasattr(model, "model_fields") else None
         if field is None:
             return []

@@ -1,0 +1,145 @@
+"""Static PNGs of the evaluation plots, drawn from the same tables DVC renders.
+
+DVC's HTML plots load their renderer from the network; these images open anywhere and
+can be embedded in a report or a PR comment. Agg backend (no display needed), fixed size
+and DPI, and no version stamp, so the same tables give byte-identical files.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+TOP_COEFFICIENTS = 20
+_COLORS = {"train": "tab:blue", "test": "tab:orange"}
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"font.size": 9, "figure.dpi": 100})
+    return plt
+
+
+def roc_figure(curves: dict[str, pd.DataFrame], metrics: dict[str, dict]) -> Any:
+    """ROC per split on one axes, each labelled with its AUC, plus the chance diagonal."""
+    plt = _pyplot()
+    figure, axes = plt.subplots(figsize=(5, 5))
+    for split, table in curves.items():
+        auc = metrics[split].get("roc_auc")
+        label = f"{split} (AUC {auc:.3f})" if auc is not None else split
+        axes.plot(table["fpr"], table["tpr"], color=_COLORS.get(split), label=label)
+    axes.plot([0, 1], [0, 1], color="grey", linestyle=":", label="chance")
+    _finish(axes, "ROC curve", "false positive rate", "true positive rate")
+    return figure
+
+
+def precision_recall_figure(curves: dict[str, pd.DataFrame], metrics: dict[str, dict]) -> Any:
+    """Precision against recall per split; the dot is the operating point (the threshold)."""
+    plt = _pyplot()
+    figure, axes = plt.subplots(figsize=(5, 5))
+    for split, table in curves.items():
+        color = _COLORS.get(split)
+        axes.plot(table["recall"], table["precision"], color=color, label=split)
+        point = metrics[split]
+        axes.plot(point["recall"], point["precision"], "o", color=color)
+    _finish(axes, "Precision-recall curve (dot: at the threshold)", "recall", "precision")
+    return figure
+
+
+def confusion_figure(tables: dict[str, pd.DataFrame]) -> Any:
+    """One 2x2 count matrix per split (rows: actual, columns: predicted)."""
+    plt = _pyplot()
+    figure, panels = plt.subplots(1, len(tables), figsize=(4 * len(tables), 3.6), squeeze=False)
+    for axes, (split, table) in zip(panels[0], tables.items(), strict=True):
+        counts = pd.crosstab(table["actual"], table["predicted"]).reindex(
+            index=[0, 1], columns=[0, 1], fill_value=0
+        )
+        axes.imshow(counts.to_numpy(), cmap="Blues")
+        high = counts.to_numpy().max()
+        for (row, col), value in np.ndenumerate(counts.to_numpy()):
+            color = "white" if value > high / 2 else "black"
+            axes.text(col, row, str(value), ha="center", va="center", color=color, fontsize=12)
+        axes.set_xticks([0, 1], ["0", "1"])
+        axes.set_yticks([0, 1], ["0", "1"])
+        axes.set_xlabel("predicted")
+        axes.set_ylabel("actual")
+        axes.set_title(f"{split}: {int(np.trace(counts.to_numpy()))}/{len(table)} right")
+    figure.suptitle("Confusion matrix")
+    figure.tight_layout()
+    return figure
+
+
+def calibration_figure(curves: dict[str, pd.DataFrame]) -> Any:
+    """Fraction positive against mean predicted probability per bin; marker area ~ count."""
+    plt = _pyplot()
+    figure, axes = plt.subplots(figsize=(5, 5))
+    for split, table in curves.items():
+        color = _COLORS.get(split)
+        axes.plot(table["mean_predicted"], table["fraction_positive"], color=color, label=split)
+        axes.scatter(
+            table["mean_predicted"],
+            table["fraction_positive"],
+            s=np.sqrt(table["count"].to_numpy(dtype=float)) * 6,
+            color=color,
+        )
+    axes.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfectly calibrated")
+    _finish(
+        axes,
+        "Calibration (marker size: rows in bin)",
+        "mean predicted probability",
+        "fraction positive",
+    )
+    return figure
+
+
+def coefficients_figure(table: pd.DataFrame, top: int = TOP_COEFFICIENTS) -> Any:
+    """The `top` coefficients by magnitude, as horizontal bars sorted by value."""
+    plt = _pyplot()
+    chosen = table.assign(size=table["coefficient"].abs())
+    chosen = chosen.sort_values(["size", "feature"], ascending=[False, True]).head(top)
+    chosen = chosen.sort_values(["coefficient", "feature"])
+    figure, axes = plt.subplots(figsize=(6, 0.25 * max(len(chosen), 4) + 1.2))
+    colors = ["tab:red" if value < 0 else "tab:green" for value in chosen["coefficient"]]
+    axes.barh(chosen["feature"].astype(str), chosen["coefficient"], color=colors)
+    axes.axvline(0, color="grey", linewidth=0.8)
+    shown = f"top {len(chosen)} of {len(table)} by magnitude" if len(table) > top else "all"
+    axes.set_title(f"Model coefficients ({shown})")
+    axes.set_xlabel("coefficient (on the scaled design matrix)")
+    figure.tight_layout()
+    return figure
+
+
+def _finish(axes: Any, title: str, xlabel: str, ylabel: str) -> None:
+    axes.set_xlim(-0.02, 1.02)
+    axes.set_ylim(-0.02, 1.02)
+    axes.set_title(title)
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel(ylabel)
+    axes.grid(True, linewidth=0.3)
+    axes.legend(loc="best")
+    axes.figure.tight_layout()
+
+
+def all_figures(
+    tables: dict[str, dict[str, pd.DataFrame]], coefficients: pd.DataFrame, metrics: dict
+) -> dict[str, Any]:
+    """name → figure, for tables[split][curve] as written by evaluate."""
+
+    def by_split(curve: str) -> dict[str, pd.DataFrame]:
+        return {split: curves[curve] for split, curves in tables.items()}
+
+    figures = {
+        "roc": roc_figure(by_split("roc"), metrics),
+        "precision_recall": precision_recall_figure(by_split("precision_recall"), metrics),
+        "confusion": confusion_figure(by_split("confusion")),
+        "calibration": calibration_figure(by_split("calibration")),
+    }
+    if len(coefficients):
+        figures["coefficients"] = coefficients_figure(coefficients)
+    return figures

@@ -1,0 +1,96 @@
+"""The data behind the evaluation plots, as plain tables DVC can render and diff.
+
+Every table is computed from a split's per-row scores (actual, probability, predicted), so
+the curves always agree with metrics.json. Values are finite (no `inf` threshold), since
+Vega-Lite and CSV readers choke on infinities.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+def roc_table(scored: pd.DataFrame) -> pd.DataFrame:
+    """ROC curve: one row per distinct threshold (fpr, tpr, threshold), from (0,0) to (1,1)."""
+    from sklearn.metrics import roc_curve
+
+    fpr, tpr, thresholds = roc_curve(_actual(scored), scored["probability"])
+    return pd.DataFrame({"fpr": fpr, "tpr": tpr, "threshold": np.minimum(thresholds, 1.0)})
+
+
+def precision_recall_table(scored: pd.DataFrame) -> pd.DataFrame:
+    """Precision-recall curve; the last point (recall 0, precision 1) gets threshold 1."""
+    from sklearn.metrics import precision_recall_curve
+
+    precision, recall, thresholds = precision_recall_curve(_actual(scored), scored["probability"])
+    return pd.DataFrame(
+        {"recall": recall, "precision": precision, "threshold": np.append(thresholds, 1.0)}
+    )
+
+
+def confusion_table(scored: pd.DataFrame) -> pd.DataFrame:
+    """One row per example (actual, predicted): DVC's confusion template counts them."""
+    return pd.DataFrame(
+        {"actual": _actual(scored), "predicted": scored["predicted"].to_numpy().astype(int)}
+    )
+
+
+def calibration_table(scored: pd.DataFrame, bins: int) -> pd.DataFrame:
+    """Reliability curve over equal-width probability bins; empty bins are left out.
+
+    Unlike sklearn's `calibration_curve` it keeps each bin's count, so a reader can tell a
+    well-populated bin from a point resting on two passengers.
+    """
+    probability = scored["probability"].to_numpy(dtype=float)
+    actual = _actual(scored)
+    edges = np.round(np.linspace(0.0, 1.0, bins + 1), 12)  # 0.3, not 0.30000000000000004
+    index = np.clip(np.searchsorted(edges, probability, side="right") - 1, 0, bins - 1)
+    rows = []
+    for position in range(bins):
+        inside = index == position
+        count = int(inside.sum())
+        if count:
+            rows.append(
+                {
+                    "bin_low": float(edges[position]),
+                    "bin_high": float(edges[position + 1]),
+                    "mean_predicted": float(probability[inside].mean()),
+                    "fraction_positive": float(actual[inside].mean()),
+                    "count": count,
+                }
+            )
+    columns = ["bin_low", "bin_high", "mean_predicted", "fraction_positive", "count"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def coefficient_table(model: Any) -> pd.DataFrame:
+    """The classifier's weight per design-matrix column (names from the fitted transformers).
+
+    Empty for a classifier without `coef_` (a tree ensemble, say): there is nothing linear
+    to show, and evaluate must not fail over a plot.
+    """
+    from stages.core.model import feature_names
+
+    classifier = model.named_steps["classifier"]
+    if not hasattr(classifier, "coef_"):
+        return pd.DataFrame({"feature": [], "coefficient": []})
+    return pd.DataFrame(
+        {"feature": feature_names(model), "coefficient": np.ravel(classifier.coef_[0])}
+    )
+
+
+def curve_tables(scored: pd.DataFrame, calibration_bins: int) -> dict[str, pd.DataFrame]:
+    """Every per-split table, by the curve names in artifacts.CURVES."""
+    return {
+        "roc": roc_table(scored),
+        "precision_recall": precision_recall_table(scored),
+        "confusion": confusion_table(scored),
+        "calibration": calibration_table(scored, calibration_bins),
+    }
+
+
+def _actual(scored: pd.DataFrame) -> np.ndarray:
+    return scored["actual"].to_numpy().astype(int)

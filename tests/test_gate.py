@@ -1,0 +1,211 @@
+"""The metric gate: thresholds in params.yaml, judged by `python -m stages.check`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from stages.core.errors import DataError, ParamsError
+from stages.core.gate import Verdict, judge, summary, table
+from stages.core.metrics import classification_metrics
+from stages.core.params import METRIC_NAMES, Bound, parse_params, read_params_file
+from tests.conftest import ROOT, run
+
+RAW = read_params_file(ROOT / "params.yaml")
+METRICS = json.loads((ROOT / "metrics/metrics.json").read_text())
+
+
+def gate_params(gate: object) -> object:
+    return parse_params({**RAW, "gate": gate})
+
+
+def check(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return run([sys.executable, "-m", "stages.check", *args], project, check=False)
+
+
+def set_text(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new))
+
+
+# --- the schema -----------------------------------------------------------------------
+
+
+def test_default_gate_passes_on_the_committed_metrics_with_a_margin() -> None:
+    params = parse_params(RAW)
+    verdicts = judge(params.gate, METRICS, "metrics.json")
+    assert len(verdicts) >= 4
+    assert all(v.passed for v in verdicts)
+    for verdict in verdicts:  # a sensible margin: no default sits within 0.01 of its value
+        assert abs(verdict.value - verdict.limit) > 0.01, verdict
+
+
+def test_metric_names_are_exactly_what_evaluate_writes() -> None:
+    written = classification_metrics(np.array([0, 1, 1]), np.array([0.2, 0.7, 0.4]), 0.5)
+    assert (*written, "baseline_accuracy") == METRIC_NAMES  # evaluate adds the baseline
+    for split in ("train", "test"):
+        assert tuple(METRICS[split]) == METRIC_NAMES
+
+
+@pytest.mark.parametrize(
+    ("gate", "message"),
+    [
+        ({"test": {"acuracy": {"min": 0.7}}}, "gate.test.acuracy: unknown metric (known: n,"),
+        ({"tset": {"accuracy": {"min": 0.7}}}, "gate.tset: unknown split (known: train, test)"),
+        ({"test": {"accuracy": {"min": "0.7"}}}, "gate.test.accuracy.min: Input should be a valid"),
+        ({"test": {"accuracy": {"max": True}}}, "gate.test.accuracy.max: Input should be a valid"),
+        ({"test": {"accuracy": 0.7}}, "gate.test.accuracy: Input should be a valid dictionary"),
+        ({"test": {"accuracy": {}}}, "gate.test.accuracy: give min and/or max"),
+        ({"test": {"accuracy": {"min": 0.9, "max": 0.8}}}, "min 0.9 is above max 0.8"),
+        ({"test": {"accuracy": {"minimum": 0.9}}}, "minimum: unknown key (allowed: min, max)"),
+    ],
+)
+def test_a_bad_gate_is_a_params_error_naming_the_key(gate: object, message: str) -> None:
+    with pytest.raises(ParamsError) as error:
+        gate_params(gate)
+    assert message in str(error.value)
+
+
+def test_an_integer_bound_is_accepted_as_a_number() -> None:
+    params = gate_params({"test": {"tp": {"min": 60}}})
+    assert params.gate["test"]["tp"] == Bound(min=60.0)
+
+
+# --- judging --------------------------------------------------------------------------
+
+
+def test_judging_min_max_and_the_failure_margin() -> None:
+    gate = {"test": {"accuracy": Bound(min=0.8), "log_loss": Bound(max=0.6)}}
+    verdicts = judge(gate, {"test": {"accuracy": 0.75, "log_loss": 0.7}}, "m.json")
+    assert [(v.metric, v.bound, v.passed) for v in verdicts] == [
+        ("test.accuracy", "min", False),
+        ("test.log_loss", "max", False),
+    ]
+    assert verdicts[0].outcome == "FAIL (0.05 below min)"
+    assert verdicts[1].outcome == "FAIL (0.1 above max)"
+    assert summary(verdicts) == (
+        "gate: FAIL: 2 of 2 thresholds broken: test.accuracy, test.log_loss"
+    )
+
+
+def test_a_bound_equal_to_the_value_passes_and_both_bounds_are_judged() -> None:
+    verdicts = judge({"train": {"f1": Bound(min=0.5, max=0.5)}}, {"train": {"f1": 0.5}}, "m")
+    assert [(v.bound, v.passed) for v in verdicts] == [("min", True), ("max", True)]
+    assert summary(verdicts) == "gate: pass: all 2 thresholds hold"
+
+
+def test_a_null_metric_fails_its_threshold() -> None:
+    verdict = Verdict("test.roc_auc", "min", 0.8, None)
+    assert not verdict.passed
+    assert verdict.outcome == "FAIL (no value: the metric is null)"
+
+
+def test_a_gated_metric_missing_from_the_file_means_rerun() -> None:
+    with pytest.raises(DataError, match=r"m.json: has no test.roc_auc; run `dvc repro`"):
+        judge({"test": {"roc_auc": Bound(min=0.8)}}, {"test": {"accuracy": 0.9}}, "m.json")
+    with pytest.raises(DataError, match="has no 'train' metrics"):
+        judge({"train": {"f1": Bound(min=0.1)}}, {"test": {}}, "m.json")
+
+
+def test_table_is_aligned_one_line_per_threshold() -> None:
+    verdicts = [Verdict("test.accuracy", "min", 0.75, 0.784753), Verdict("a.b", "max", 1, 2)]
+    lines = table(verdicts)
+    assert len(lines) == 3
+    assert lines[1].split() == ["test.accuracy", "min", "(>=", "0.75)", "0.784753", "pass"]
+    assert lines[2].endswith("FAIL (1 above max)")
+    assert lines[0].index("result") == lines[1].index("pass") == lines[2].index("FAIL")
+
+
+# --- the command, in a real reproduced project -------------------------------------------
+
+
+@pytest.mark.xdist_group("e2e")
+def test_check_passes_on_the_reproduced_pipeline(reproduced_copy: Path) -> None:
+    result = check(reproduced_copy)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["metric", "bound", "value", "result"]
+    assert lines[-1] == "gate: pass: all 5 thresholds hold"
+    rows = {line.split()[0]: line for line in lines[1:-1]}
+    assert set(rows) == {
+        "train.accuracy",
+        "test.accuracy",
+        "test.roc_auc",
+        "test.f1",
+        "test.log_loss",
+    }
+    assert rows["test.accuracy"].split()[-2:] == ["0.784753", "pass"]
+    assert "max (<= 0.6)" in rows["test.log_loss"]
+
+
+@pytest.mark.xdist_group("e2e")
+def test_check_fails_naming_the_metric_above_its_value(reproduced_copy: Path) -> None:
+    # The gate is not a stage param: raising a threshold needs no rerun, only a new verdict.
+    set_text(reproduced_copy / "params.yaml", "accuracy: {min: 0.75}", "accuracy: {min: 0.80}")
+    result = check(reproduced_copy)
+    assert result.returncode == 1, result.stdout + result.stderr
+    failed = [line for line in result.stdout.splitlines() if "FAIL" in line]
+    assert failed[0].split()[0] == "test.accuracy"
+    assert failed[0].endswith("FAIL (0.0152466 below min)")
+    assert failed[1] == "gate: FAIL: 1 of 5 thresholds broken: test.accuracy"
+
+
+@pytest.mark.xdist_group("e2e")
+def test_check_refuses_missing_or_unreadable_metrics(reproduced_copy: Path) -> None:
+    metrics = reproduced_copy / "metrics/metrics.json"
+    metrics.write_text('{"train": ')
+    result = check(reproduced_copy)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "metrics/metrics.json: not readable as JSON; run `dvc repro`" in result.stderr
+    metrics.unlink()
+    result = check(reproduced_copy)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert "metrics/metrics.json: not found; run `dvc repro`" in result.stderr
+
+
+@pytest.mark.xdist_group("e2e")
+def test_check_refuses_stale_metrics_after_a_param_edit(reproduced_copy: Path) -> None:
+    set_text(reproduced_copy / "params.yaml", "C: 1.0e+12", "C: 0.1")
+    result = check(reproduced_copy)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith("error: metrics are stale: changed since the last run: train")
+    assert "params.yaml: train" in result.stderr
+    assert "run `dvc repro`" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.xdist_group("e2e")
+def test_check_refuses_stale_metrics_after_a_code_edit(reproduced_copy: Path) -> None:
+    with (reproduced_copy / "stages/train.py").open("a") as handle:
+        handle.write("# an edit\n")
+    result = check(reproduced_copy)
+    assert result.returncode == 2
+    assert "stale" in result.stderr
+    assert "stages/train.py modified" in result.stderr
+
+
+@pytest.mark.xdist_group("e2e")
+def test_check_names_an_unknown_metric_or_a_bad_bound(reproduced_copy: Path) -> None:
+    params = reproduced_copy / "params.yaml"
+    set_text(params, "f1: {min: 0.68}", "f1_score: {min: 0.68}")
+    result = check(reproduced_copy)
+    assert result.returncode == 2
+    assert "error: params.yaml: gate.test.f1_score: unknown metric" in result.stderr
+    set_text(params, "f1_score: {min: 0.68}", "f1: {min: high}")
+    result = check(reproduced_copy)
+    assert result.returncode == 2
+    assert "gate.test.f1.min: Input should be a valid number (got 'high')" in result.stderr
+
+
+def test_check_help_describes_the_exit_codes() -> None:
+    result = run([sys.executable, "-m", "stages.check", "--help"], ROOT)
+    assert "usage: python -m stages.check" in result.stdout
+    for phrase in ("Exit 0", "Exit 1", "Exit 2", "--metrics", "--no-status"):
+        assert phrase in result.stdout
