@@ -62,7 +62,7 @@ report: setup ## Write reports/report.md (params, metrics, gate, diffs vs BASE=H
 	python -m stages.report --base $(BASE)
 
 test: setup ## Set up, then run the whole test suite (lint included)
-	pytest -n 2 --dist loadgroup
+	pytest -n 2 --dist loadfile
 
 lint: setup ## ruff check + ruff format --check + actionlint (CI workflow)
 	ruff check .
