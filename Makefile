@@ -66,7 +66,7 @@ report: setup ## Write reports/report.md (params, metrics, gate, diffs vs BASE=H
 	python -m stages.report --base $(BASE)
 
 test: setup ## Set up, then run the whole test suite (lint included)
-	pytest -n 2 --dist loadgroup
+	pytest -n 2 --dist loadfile
 
 BENCH_RESULTS := benchmarks/results
 bench: setup ## Benchmarks: staged vs one process at 891 (real), 100k and 1M rows; a table

@@ -20,6 +20,7 @@ from stages.core.plots import (
     roc_table,
 )
 from tests.conftest import run
+from tests.test_pipeline_e2e import lock_hashes
 
 PLOT_IDS = {"roc", "precision_recall", "confusion", "calibration", "coefficients"}
 IMAGES = {"roc", "precision_recall", "confusion", "calibration", "coefficients"}
@@ -99,7 +100,6 @@ def test_a_classifier_without_coefficients_gives_an_empty_table() -> None:
 # --- on the real pipeline ---------------------------------------------------------------
 
 
-@pytest.mark.xdist_group("e2e")
 def test_plot_data_agrees_with_the_metrics(reproduced: Path) -> None:
     metrics = metrics_of(reproduced)
     for split in ("train", "test"):
@@ -126,7 +126,6 @@ def test_plot_data_agrees_with_the_metrics(reproduced: Path) -> None:
     assert not coefficients["feature"].duplicated().any()
 
 
-@pytest.mark.xdist_group("e2e")
 def test_png_images_exist_and_are_drawn(reproduced: Path) -> None:
     from matplotlib.image import imread
 
@@ -141,14 +140,15 @@ def test_png_images_exist_and_are_drawn(reproduced: Path) -> None:
         assert colored.mean() > 0.005, f"{path.name} has no colored marks"
 
 
-@pytest.mark.xdist_group("e2e")
 def test_fresh_clone_after_repro_shows_plots_diffs_them_checks_and_reports(
     tmp_path: Path, reproduced: Path
 ) -> None:
     """The README's promise on a new machine: clone, `make repro`, then look and gate."""
     clone = tmp_path / "clone"
     run(["git", "clone", "-q", str(reproduced), str(clone)], tmp_path)
+    assert not (clone / "models").exists() or not any((clone / "models").glob("*.joblib"))
     run(["dvc", "repro"], clone)
+    assert lock_hashes(clone) == lock_hashes(reproduced)  # rebuilt from nothing, the same bytes
 
     shown = json.loads(run(["dvc", "plots", "show", "--json"], clone).stdout)
     assert "errors" not in shown or not shown["errors"]
@@ -173,7 +173,6 @@ def test_fresh_clone_after_repro_shows_plots_diffs_them_checks_and_reports(
     assert "![ROC curve](../plots/images/roc.png)" in report
 
 
-@pytest.mark.xdist_group("e2e")
 def test_report_shows_what_changed_against_the_base(reproduced_copy: Path) -> None:
     params = reproduced_copy / "params.yaml"
     params.write_text(params.read_text().replace("C: 1.0e+12", "C: 0.1"))
@@ -213,7 +212,6 @@ def wait_for_queue(project: Path, limit: float = 600) -> str:
         time.sleep(2)
 
 
-@pytest.mark.xdist_group("e2e")
 def test_a_queued_grid_of_experiments_is_compared_by_exp_show(reproduced_copy: Path) -> None:
     """`dvc exp run --queue -S train.C=a,b` + `dvc queue start`: the README's grid."""
     run(["dvc", "exp", "run", "--queue", "-S", "train.C=0.01,0.1"], reproduced_copy)

@@ -125,7 +125,6 @@ def test_table_is_aligned_one_line_per_threshold() -> None:
 # --- the command, in a real reproduced project -------------------------------------------
 
 
-@pytest.mark.xdist_group("e2e")
 def test_check_passes_on_the_reproduced_pipeline(reproduced_copy: Path) -> None:
     result = check(reproduced_copy)
     assert result.returncode == 0, result.stderr
@@ -144,7 +143,6 @@ def test_check_passes_on_the_reproduced_pipeline(reproduced_copy: Path) -> None:
     assert "max (<= 0.6)" in rows["test.log_loss"]
 
 
-@pytest.mark.xdist_group("e2e")
 def test_check_fails_naming_the_metric_above_its_value(reproduced_copy: Path) -> None:
     # The gate is not a stage param: raising a threshold needs no rerun, only a new verdict.
     set_text(reproduced_copy / "params.yaml", "accuracy: {min: 0.75}", "accuracy: {min: 0.80}")
@@ -156,7 +154,6 @@ def test_check_fails_naming_the_metric_above_its_value(reproduced_copy: Path) ->
     assert failed[1] == "gate: FAIL: 1 of 5 thresholds broken: test.accuracy"
 
 
-@pytest.mark.xdist_group("e2e")
 def test_check_refuses_missing_or_unreadable_metrics(reproduced_copy: Path) -> None:
     metrics = reproduced_copy / "metrics/metrics.json"
     metrics.write_text('{"train": ')
@@ -170,7 +167,6 @@ def test_check_refuses_missing_or_unreadable_metrics(reproduced_copy: Path) -> N
     assert "metrics/metrics.json: not found; run `dvc repro`" in result.stderr
 
 
-@pytest.mark.xdist_group("e2e")
 def test_check_refuses_stale_metrics_after_a_param_edit(reproduced_copy: Path) -> None:
     set_text(reproduced_copy / "params.yaml", "C: 1.0e+12", "C: 0.1")
     result = check(reproduced_copy)
@@ -181,7 +177,6 @@ def test_check_refuses_stale_metrics_after_a_param_edit(reproduced_copy: Path) -
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.xdist_group("e2e")
 def test_check_refuses_stale_metrics_after_a_code_edit(reproduced_copy: Path) -> None:
     with (reproduced_copy / "stages/train.py").open("a") as handle:
         handle.write("# an edit\n")
@@ -191,7 +186,6 @@ def test_check_refuses_stale_metrics_after_a_code_edit(reproduced_copy: Path) ->
     assert "stages/train.py modified" in result.stderr
 
 
-@pytest.mark.xdist_group("e2e")
 def test_check_names_an_unknown_metric_or_a_bad_bound(reproduced_copy: Path) -> None:
     params = reproduced_copy / "params.yaml"
     set_text(params, "f1: {min: 0.68}", "f1_score: {min: 0.68}")

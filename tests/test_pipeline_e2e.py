@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from pathlib import Path
 
@@ -11,8 +10,6 @@ import pytest
 import yaml
 
 from tests.conftest import ran_stages, run
-
-pytestmark = pytest.mark.xdist_group("e2e")
 
 ALL_STAGES = ["split", "featurize", "impute", "encode", "scale", "train", "evaluate", "predict"]
 
@@ -105,16 +102,6 @@ def test_misspelt_key_from_exp_run_fails_instead_of_being_ignored(reproduced_cop
     appended = run(["dvc", "exp", "run", "-S", "+train.Cc=0.1"], reproduced_copy, check=False)
     assert appended.returncode != 0
     assert "train.Cc: unknown key (allowed: C, fit_intercept," in appended.stdout + appended.stderr
-
-
-def test_fresh_clone_without_outputs_repro_from_scratch(tmp_path: Path, reproduced: Path) -> None:
-    """`git clone` gives no outputs and no cache: everything is rebuilt the same."""
-    clone = tmp_path / "clone"
-    run(["git", "clone", "-q", str(reproduced), str(clone)], tmp_path)
-    assert not (clone / "models").exists() or not any((clone / "models").glob("*.joblib"))
-    run(["dvc", "repro"], clone)
-    assert lock_hashes(clone) == lock_hashes(reproduced)
-    shutil.rmtree(clone / ".dvc" / "cache", ignore_errors=True)
 
 
 def _experiment_runs(shown: list[dict]) -> dict[str, dict]:
