@@ -97,7 +97,6 @@ def test_run_fails_on_accuracy_mismatch_or_wrong_reruns() -> None:
     assert "expected ['train', 'evaluate']" in problems[2]
 
 
-@pytest.mark.xdist_group("bench")
 def test_benchmark_smoke_run_at_1000_rows(tmp_path: Path) -> None:
     data = make_data.write_data(1_000, 0, tmp_path / "synthetic.csv")
     out = tmp_path / "result.json"
