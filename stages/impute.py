@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> None:
     columns = [*params.features.columns, params.data.target]
     tables = {
         split: select_columns(table, columns, source)
-        for split, table in read_splits(FEATURED_DIR).items()
+        for split, table in read_splits(FEATURED_DIR, columns).items()
     }
     step = build_impute_step(params)
     run_fit_stage(step, tables, IMPUTED_DIR, IMPUTER_PATH, source)

@@ -84,13 +84,24 @@ def write_table(frame: pd.DataFrame, path: Path | str) -> None:
         frame.to_parquet(temporary, engine="pyarrow", compression="zstd", index=True)
 
 
-def read_table(path: Path | str) -> pd.DataFrame:
+def read_table(path: Path | str, columns: list[str] | None = None) -> pd.DataFrame:
+    """The table (row labels kept); with `columns`, only those of them the file has.
+
+    Reading only the needed columns skips the raw file's unused ones (long text columns
+    at 1M+ rows cost seconds and hundreds of MB); a needed column that is absent is left
+    for the caller's contract check to report by name.
+    """
     import pandas as pd
 
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: not found; run the stage that writes it (dvc repro)")
-    return pd.read_parquet(path, engine="pyarrow")
+    if columns is not None:
+        import pyarrow.parquet as pq
+
+        present = set(pq.read_schema(path).names)
+        columns = [column for column in columns if column in present]
+    return pd.read_parquet(path, engine="pyarrow", columns=columns)
 
 
 def write_object(obj: Any, path: Path | str) -> None:

@@ -16,8 +16,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def read_splits(folder: Path) -> dict[str, pd.DataFrame]:
-    return {split: read_table(table_path(folder, split)) for split in SPLITS}
+def read_splits(folder: Path, columns: list[str] | None = None) -> dict[str, pd.DataFrame]:
+    """Both splits; with `columns`, only those columns are read from the files."""
+    return {split: read_table(table_path(folder, split), columns) for split in SPLITS}
 
 
 def write_splits(tables: dict[str, pd.DataFrame], folder: Path) -> None:

@@ -1,0 +1,130 @@
+"""The benchmark tools keep working: synthetic data, and a ~1,000-row run end to end.
+
+No timing is asserted (this machine is shared); only that every figure is produced, that
+per-stage figures cover every stage in dvc.yaml, and that both paths agree.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from benchmarks import make_data
+from benchmarks.run import check, downstream, pipeline_stages, set_param
+from tests.conftest import ROOT, cli_env
+
+REAL_DATA = ROOT / "data" / "titanic.csv"
+
+
+def test_synthetic_data_is_deterministic_and_titanic_shaped(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(make_data, "BLOCK_ROWS", 1_000)  # several blocks, cheaply
+    first = make_data.write_data(5_000, 7, tmp_path / "a.csv")
+    again = make_data.write_data(5_000, 7, tmp_path / "b.csv")
+    other = make_data.write_data(5_000, 8, tmp_path / "c.csv")
+    assert first.read_bytes() == again.read_bytes()
+    assert first.read_bytes() != other.read_bytes()
+
+    frame = pd.read_csv(first)
+    real = pd.read_csv(REAL_DATA)
+    assert list(frame.columns) == list(real.columns)
+    assert len(frame) == 5_000
+    assert frame["PassengerId"].tolist() == list(range(1, 5_001))
+    for column in real.columns:
+        assert frame[column].dtype.kind == real[column].dtype.kind, column
+    missing = frame.isna().mean()
+    assert 0.17 < missing["Age"] < 0.23
+    assert 0.73 < missing["Cabin"] < 0.81
+    assert 0 < missing["Embarked"] < 0.01
+    assert missing.drop(["Age", "Cabin", "Embarked"]).eq(0).all()
+    assert 100 < frame["Cabin"].nunique() <= 165
+    assert set(frame["Embarked"].dropna()) == {"S", "C", "Q"}
+    # The label follows the features the way Titanic's does.
+    by_sex = frame.groupby("Sex")["Survived"].mean()
+    assert by_sex["female"] > by_sex["male"] + 0.3
+    by_class = frame.groupby("Pclass")["Survived"].mean()
+    assert by_class[1] > by_class[2] > by_class[3]
+
+
+def test_set_param_changes_one_key_and_keeps_comments(tmp_path: Path) -> None:
+    params = tmp_path / "params.yaml"
+    params.write_text((ROOT / "params.yaml").read_text())
+    set_param(params, "train", "C", "0.5")
+    set_param(params, "data", "train_path", "/elsewhere/file.csv")
+    loaded = yaml.safe_load(params.read_text())
+    assert loaded["train"]["C"] == 0.5
+    assert loaded["data"]["train_path"] == "/elsewhere/file.csv"
+    assert "# LogisticRegression hyperparameters" in params.read_text()
+    with pytest.raises(KeyError):
+        set_param(params, "train", "no_such_key", "1")
+
+
+def test_stages_after_train_are_found_from_dvc_yaml() -> None:
+    stages = pipeline_stages(ROOT)
+    after_train = downstream(stages, "train")
+    assert after_train[0] == "train"
+    assert "evaluate" in after_train
+    assert not {"split", "impute", "encode", "scale"} & set(after_train)
+    assert downstream(stages, next(iter(stages))) == list(stages)
+
+
+def test_run_fails_on_accuracy_mismatch_or_wrong_reruns() -> None:
+    good = {
+        "accuracy_match": True,
+        "staged_test_accuracy": 0.78,
+        "single_test_accuracy": 0.78,
+        "noop_ran": [],
+        "rerun_stages": ["train", "evaluate"],
+        "rerun_expected": ["train", "evaluate"],
+    }
+    assert check(good) == []
+    bad = {
+        **good,
+        "accuracy_match": False,
+        "single_test_accuracy": 0.70,
+        "noop_ran": ["split"],
+        "rerun_stages": ["split", "train", "evaluate"],
+    }
+    problems = check(bad)
+    assert len(problems) == 3
+    assert "differs from the single process's 0.7" in problems[0]
+    assert "no-op dvc repro ran stages: ['split']" in problems[1]
+    assert "expected ['train', 'evaluate']" in problems[2]
+
+
+def test_benchmark_smoke_run_at_1000_rows(tmp_path: Path) -> None:
+    data = make_data.write_data(1_000, 0, tmp_path / "synthetic.csv")
+    out = tmp_path / "result.json"
+    command = [sys.executable, "benchmarks/run.py", "--data", str(data), "--json", str(out)]
+    result = subprocess.run(
+        command, cwd=ROOT, env=cli_env(tmp_path / "x"), capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert "(d) dvc repro after train.C" in result.stderr  # progress lines
+    figures = json.loads(out.read_text())
+
+    stages = list(pipeline_stages(ROOT))
+    assert figures["rows"] == 1_000
+    assert figures["stages"] == stages
+    assert set(figures["peak_rss_mb"]) == set(stages) == set(figures["stage_s"])
+    assert all(mb > 20 for mb in figures["peak_rss_mb"].values())
+    assert figures["single_peak_rss_mb"] > 20
+    for key in ("staged_s", "single_s", "noop_s", "rerun_s"):
+        assert figures[key] > 0
+    assert figures["ratio"] == pytest.approx(figures["staged_s"] / figures["single_s"], rel=1e-2)
+    assert figures["noop_ran"] == []
+    assert (
+        figures["rerun_stages"]
+        == figures["rerun_expected"]
+        == downstream(pipeline_stages(ROOT), "train")
+    )
+    assert figures["accuracy_match"] is True
+    assert figures["staged_test_accuracy"] == pytest.approx(
+        figures["single_test_accuracy"], abs=1e-3
+    )
+    assert 0.6 < figures["staged_test_accuracy"] < 0.95
