@@ -86,7 +86,8 @@ def write_plots(model: Any, scored: dict, metrics: dict, params: Params) -> None
     from stages.core.plots import coefficient_table, curve_tables
 
     tables = {
-        split: curve_tables(frame, params.plots.calibration_bins) for split, frame in scored.items()
+        split: curve_tables(frame, params.plots.calibration_bins, params.plots.max_curve_points)
+        for split, frame in scored.items()
     }
     coefficients = coefficient_table(model)
     for split, curves in tables.items():

@@ -1,8 +1,8 @@
 """Stage 2, featurize: data/split → data/featured + models/featurizer.joblib.
 
-Adds the derived columns declared in params.featurize.derive (learning what needs
-learning, such as which categories are rare, on the train split only). With no
-derivations the tables pass through unchanged.
+Keeps the columns the later stages use and adds the derived columns declared in
+params.featurize.derive (learning what needs learning, such as which categories are
+rare, on the train split only). With no derivations the kept columns pass unchanged.
 """
 
 from __future__ import annotations
@@ -18,9 +18,11 @@ def main(argv: list[str] | None = None) -> None:
     args = stage_parser(__doc__).parse_args(argv)
     params = load_params(args.params)
     featurizer = build_featurizer(params)
-    run_fit_stage(
-        featurizer, read_splits(SPLIT_DIR), FEATURED_DIR, FEATURIZER_PATH, params.data.train_path
-    )
+    # Only what later stages use: the raw columns the features and derivations need, and
+    # the target (at 10M rows, long text columns such as names cost seconds and GBs).
+    needed = list(params.raw_columns(with_id=False))
+    tables = read_splits(SPLIT_DIR, needed)
+    run_fit_stage(featurizer, tables, FEATURED_DIR, FEATURIZER_PATH, params.data.train_path)
     derived = ", ".join(params.featurize.derive) or "none (tables pass through)"
     print(f"featurize: derived columns: {derived}")
 

@@ -21,7 +21,6 @@ from stages.core.contracts import line_of, read_csv_checked, shown
 from stages.core.errors import DataError, PipelineError, about
 from stages.core.metrics import classify
 from stages.core.params import Params, load_params
-from stages.split import required_columns
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,9 +38,7 @@ def check_paths(input_path: Path, output_path: Path) -> None:
 
 def input_columns(params: Params) -> dict[str, str]:
     """Columns a file to score must have: the training columns, less the target."""
-    required = required_columns(params)
-    required.pop(params.data.target)
-    return required
+    return params.raw_columns(with_target=False)
 
 
 def check_rows(frame: pd.DataFrame, params: Params, source: str) -> None:

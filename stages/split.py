@@ -18,28 +18,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def required_columns(params: Params) -> dict[str, str]:
-    """Every raw column the params name, with the key that names it.
-
-    Derived columns (featurize.derive) are made later, so they are not required; the raw
-    columns the derivations read are.
-    """
-    data = params.data
-    required = {data.target: "data.target"}
-    if data.id_column:
-        required[data.id_column] = "data.id_column"
-    derived = set(params.featurize.derive)
-    for column in params.features.numeric:
-        if column not in derived:
-            required.setdefault(column, "features.numeric")
-    for column in params.features.categorical:
-        if column not in derived:
-            required.setdefault(column, "features.categorical")
-    for column, key in params.featurize.raw_inputs().items():
-        required.setdefault(column, key)
-    return required
-
-
 def split_table(
     raw: pd.DataFrame, params: Params, source: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -60,7 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     data = params.data
     raw = read_csv_checked(
         data.train_path,
-        required_columns(params),
+        params.raw_columns(),
         delimiter=data.delimiter,
         na_values=data.na_values,
     )

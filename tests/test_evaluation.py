@@ -238,3 +238,14 @@ def test_a_queued_grid_of_experiments_is_compared_by_exp_show(reproduced_copy: P
     table = run(["dvc", "exp", "show", "--md", "--no-pager"], reproduced_copy).stdout
     assert "train.C" in table
     assert "test.accuracy" in table
+
+
+def test_long_curves_are_thinned_keeping_both_ends() -> None:
+    from stages.core.plots import thin
+
+    curve = pd.DataFrame({"fpr": np.linspace(0, 1, 10_001), "tpr": np.linspace(0, 1, 10_001)})
+    thinned = thin(curve, 100)
+    assert len(thinned) == 100
+    assert thinned["fpr"].iloc[0] == 0.0 and thinned["fpr"].iloc[-1] == 1.0
+    assert thinned["fpr"].is_monotonic_increasing
+    assert thin(curve.iloc[:50], 100) is not None and len(thin(curve.iloc[:50], 100)) == 50

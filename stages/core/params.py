@@ -327,6 +327,7 @@ class PredictParams(_Section):
 
 class PlotsParams(_Section):
     calibration_bins: int = Field(default=10, ge=2, le=100)
+    max_curve_points: int = Field(default=2000, ge=10)
 
 
 # What evaluate writes per split (metrics/metrics.json); the gate may only name these. Kept
@@ -455,6 +456,28 @@ class Params(_Section):
                 if part not in fields:
                     raise _KeyedError(f"train.search.grid.{key}", "not a key of the train section")
                 model = fields[part].annotation
+
+    def raw_columns(self, *, with_target: bool = True, with_id: bool = True) -> dict[str, str]:
+        """Every column the params need from a raw file, with the key that names it.
+
+        Derived columns (featurize.derive) are made later, so they are not required; the
+        raw columns the derivations read are.
+        """
+        data = self.data
+        required = {data.target: "data.target"} if with_target else {}
+        if data.id_column and with_id:
+            required[data.id_column] = "data.id_column"
+        derived = set(self.featurize.derive)
+        for key, columns in (
+            ("numeric", self.features.numeric),
+            ("categorical", self.features.categorical),
+        ):
+            for column in columns:
+                if column not in derived:
+                    required.setdefault(column, f"features.{key}")
+        for column, key in self.featurize.raw_inputs().items():
+            required.setdefault(column, key)
+        return required
 
 
 class _YamlLoader(yaml.SafeLoader):

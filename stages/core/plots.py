@@ -82,11 +82,25 @@ def coefficient_table(model: Any) -> pd.DataFrame:
     )
 
 
-def curve_tables(scored: pd.DataFrame, calibration_bins: int) -> dict[str, pd.DataFrame]:
+def thin(curve: pd.DataFrame, max_points: int) -> pd.DataFrame:
+    """At most `max_points` rows, evenly spaced along the curve, first and last kept.
+
+    A curve has up to one point per distinct score; at a million rows that is tens of MB
+    of CSV that no plot can show. Small curves (the Titanic's) are returned untouched.
+    """
+    if len(curve) <= max_points:
+        return curve
+    keep = np.unique(np.linspace(0, len(curve) - 1, max_points).round().astype(int))
+    return curve.iloc[keep].reset_index(drop=True)
+
+
+def curve_tables(
+    scored: pd.DataFrame, calibration_bins: int, max_curve_points: int = 2000
+) -> dict[str, pd.DataFrame]:
     """Every per-split table, by the curve names in artifacts.CURVES."""
     return {
-        "roc": roc_table(scored),
-        "precision_recall": precision_recall_table(scored),
+        "roc": thin(roc_table(scored), max_curve_points),
+        "precision_recall": thin(precision_recall_table(scored), max_curve_points),
         "confusion": confusion_table(scored),
         "calibration": calibration_table(scored, calibration_bins),
     }
