@@ -12,7 +12,6 @@ import pytest
 from stages.core.derivations import Featurizer, build_featurizer
 from stages.core.errors import DataError, ParamsError
 from stages.core.params import parse_params, read_params_file
-from stages.split import required_columns
 from tests.conftest import ROOT
 
 RAW = read_params_file(ROOT / "params.yaml")
@@ -194,7 +193,7 @@ def test_split_requires_the_derivations_inputs_not_the_derived_columns() -> None
         features={"numeric": ["Age", "fam"], "categorical": ["Sex"]},
         impute={"columns": {}},
     )
-    required = required_columns(params)
+    required = params.raw_columns()
     assert "fam" not in required
     assert required["Parch"] == "featurize.derive.fam"
     assert required["Age"] == "features.numeric"
