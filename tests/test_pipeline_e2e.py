@@ -104,6 +104,14 @@ def test_misspelt_key_from_exp_run_fails_instead_of_being_ignored(reproduced_cop
     assert "train.Cc: unknown key (allowed: C, fit_intercept," in appended.stdout + appended.stderr
 
 
+def test_misspelt_section_no_stage_reads_is_caught_by_the_gate(reproduced_copy: Path) -> None:
+    """A new top-level key reruns nothing, so DVC is happy; the gate validates all params."""
+    run(["dvc", "exp", "run", "-S", "+trian.C=0.1"], reproduced_copy)
+    gate = run([sys.executable, "-m", "stages.check"], reproduced_copy, check=False)
+    assert gate.returncode == 2
+    assert "trian: unknown key (allowed: data, features, split" in gate.stderr
+
+
 def _experiment_runs(shown: list[dict]) -> dict[str, dict]:
     """name → {"params": ..., "metrics": ...} from `dvc exp show --json`."""
     runs = {}
