@@ -46,6 +46,13 @@ def check_rows(frame: pd.DataFrame, params: Params, source: str) -> None:
     be scored if an impute strategy fills it."""
     id_column = params.data.id_column
     if id_column:
+        missing = frame[id_column].isna()
+        if missing.any():
+            first = missing.to_numpy().argmax()
+            raise DataError(
+                f"{source}: column {id_column!r}, line {line_of(frame.index[first])}: the id is "
+                "missing (every row to score needs one; or set data.id_column: null)"
+            )
         duplicated = frame[id_column].duplicated()
         if duplicated.any():
             first = duplicated.to_numpy().argmax()

@@ -83,6 +83,10 @@ PREDICT_CASES = {
         f"{HEADER}\n{ROW.replace('male', '')}\n",
         ["new.csv: column 'Sex': every value is missing and it has no impute strategy"],
     ),
+    "missing id": (
+        f"{HEADER}\n{ROW}\n{ROW.replace('900,', ',', 1)}\n",
+        ["new.csv: column 'PassengerId', line 3: the id is missing"],
+    ),
     "duplicate ids": (
         f"{HEADER}\n{ROW}\n{ROW}\n",
         ["new.csv: column 'PassengerId', line 3: id 900 appears more than once"],
@@ -143,6 +147,14 @@ def test_unknown_category_is_named_when_encode_says_error(scoring: Path, score: 
         result, "new.csv: column 'Embarked', line 3: category 'X' was never seen in training"
     )
     assert output.read_text() == PREVIOUS
+
+
+def test_byte_order_mark_and_windows_line_endings_are_read(scoring: Path, score: Scorer) -> None:
+    """Excel's "CSV UTF-8" starts with a BOM and ends lines with CRLF: still the same file."""
+    (scoring / "new.csv").write_bytes(b"\xef\xbb\xbf" + f"{HEADER}\r\n{ROW}\r\n".encode())
+    result, output = score(None)
+    assert result.returncode == 0, result.stderr
+    assert output.read_text().splitlines()[1].startswith("900,")
 
 
 def test_extra_columns_are_ignored_and_missing_cells_imputed(score: Scorer) -> None:

@@ -61,6 +61,7 @@ def read_csv_checked(
                 skipinitialspace=False,
                 low_memory=False,
                 index_col=False,
+                encoding="utf-8-sig",
             )
     except pd.errors.ParserWarning:
         raise DataError(
@@ -81,7 +82,8 @@ def _read_header(path: Path, delimiter: str) -> list[str]:
     if not path.is_file():
         raise DataError(f"{path}: not a file")
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
+        # utf-8-sig: a byte-order mark (Excel's "CSV UTF-8") is not part of the first name.
+        with path.open(encoding="utf-8-sig", newline="") as handle:
             first = next(csv.reader(handle, delimiter=delimiter), None)
     except UnicodeDecodeError:
         raise DataError(f"{path}: not UTF-8 text") from None
