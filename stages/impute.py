@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from stages.core.artifacts import FEATURED_DIR, IMPUTED_DIR, IMPUTER_PATH
 from stages.core.cli import run_cli, stage_parser
-from stages.core.contracts import select_columns
+from stages.core.contracts import select_columns, shown
 from stages.core.params import load_params
 from stages.core.stage import read_splits, run_fit_stage
 from stages.core.transformers import build_impute_step
@@ -28,7 +28,8 @@ def main(argv: list[str] | None = None) -> None:
     run_fit_stage(step, tables, IMPUTED_DIR, IMPUTER_PATH, source)
     fills = step.named_steps["impute"].fill_values_
     print(
-        "impute: fill values learned on train: " + ", ".join(f"{c}={v!r}" for c, v in fills.items())
+        "impute: fill values learned on train: "
+        + ", ".join(f"{c}={shown(v)}" for c, v in fills.items())
     )
 
 

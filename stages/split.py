@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from stages.core.artifacts import SPLIT_DIR, table_path, write_table
 from stages.core.cli import run_cli, stage_parser
 from stages.core.contracts import binary_target, read_csv_checked
+from stages.core.errors import DataError
 from stages.core.params import Params, load_params
 from stages.core.splitting import split_positions
 
@@ -29,6 +30,12 @@ def split_table(
     train, test = split_positions(
         len(table), settings.test_size, settings.random_state, labels if settings.stratify else None
     )
+    train_classes = labels.iloc[train].unique()
+    if len(train_classes) < 2:
+        raise DataError(
+            f"{source}: the train split holds only class {int(train_classes[0])} of "
+            f"{target!r}; a model needs both (use more rows, or split.stratify: true)"
+        )
     return table.iloc[train], table.iloc[test]
 
 

@@ -254,3 +254,40 @@ def test_all_missing_training_feature_is_refused(reproduced_copy: Path, cli: Cli
     assert cli("featurize", reproduced_copy).returncode == 0
     result = cli("impute", reproduced_copy)
     assert_one_line_error(result, "data/titanic.csv: column 'Sex': every value is missing")
+
+
+def test_infinite_number_is_refused_not_a_traceback(score: Scorer) -> None:
+    result, output = score(f"{HEADER}\n{ROW.replace(',7.25,', ',inf,')}\n")
+    assert_one_line_error(result, "new.csv: column 'Fare', line 2: expected a finite number, got")
+    assert output.read_text() == PREVIOUS
+
+
+def test_train_split_with_one_class_is_refused(project: Path, cli: Cli) -> None:
+    """The file has two classes, but all positives land in the test split."""
+    from stages.core.splitting import split_positions
+
+    _, test = split_positions(8, 0.25, 0)
+    survived = ["0"] * 8
+    for position in test:
+        survived[position] = "1"
+    (project / "data/titanic.csv").write_text(labelled(*survived))
+    result = cli("split", project)
+    assert_one_line_error(result, "the train split holds only class 0 of 'Survived'")
+    assert not (project / "data/split").exists()
+
+
+def test_third_class_points_at_the_odd_row(project: Path, cli: Cli) -> None:
+    (project / "data/titanic.csv").write_text(labelled("?", "0", "1", "0", "1"))
+    result = cli("split", project)
+    assert_one_line_error(result, "first row with a third class: line 2 ('?')")
+
+
+def test_derived_column_may_not_replace_a_raw_one(reproduced_copy: Path, cli: Cli) -> None:
+    params = reproduced_copy / "params.yaml"
+    text = params.read_text()
+    assert "derive: {}" in text
+    params.write_text(text.replace("derive: {}", "derive: {Age: {op: log1p, column: Fare}}"))
+    result = cli("featurize", reproduced_copy)
+    assert_one_line_error(
+        result, "params.yaml: featurize.derive.Age: 'Age' is already a column of data/titanic.csv"
+    )

@@ -153,3 +153,16 @@ def test_column_missing_from_data_is_named_before_any_output(project: Path) -> N
     assert "missing column 'SibSpp' (required by features.numeric)" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert not (project / "data/split").exists()
+
+
+def test_params_file_problems_are_one_line_errors(tmp_path: Path) -> None:
+    duplicate = tmp_path / "dup.yaml"
+    duplicate.write_text((ROOT / "params.yaml").read_text() + "predict: {threshold: 0.4}\n")
+    with pytest.raises(ParamsError, match=r"key 'predict' appears twice in one section \(line"):
+        load_params(duplicate)
+    latin1 = tmp_path / "latin1.yaml"
+    latin1.write_bytes(b"data: \xe9\n")
+    with pytest.raises(ParamsError, match=r"latin1\.yaml: not UTF-8 text"):
+        load_params(latin1)
+    with pytest.raises(ParamsError, match=r"cannot be read \(Is a directory\)"):
+        load_params(tmp_path)

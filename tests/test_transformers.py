@@ -144,3 +144,12 @@ def test_chain_clones_for_cross_validation() -> None:
     cloned = clone(build_chain(PARAMS))
     assert cloned.get_params()["model__classifier__C"] == 1e12
     assert build_model(PARAMS).get_params()["design__numeric"] == PARAMS.features.numeric
+
+
+def test_numeric_categories_do_not_depend_on_the_other_rows() -> None:
+    """47.0 is the category '47' whether or not the column also holds 34.5 or a gap."""
+    types = FeatureTypes([], ["a"]).fit(pd.DataFrame({"a": [47.0, 34.5, np.nan]}))
+    with_fraction = types.transform(pd.DataFrame({"a": [47.0, 34.5]}))["a"].tolist()
+    whole_only = types.transform(pd.DataFrame({"a": [47.0, np.nan]}))["a"].tolist()
+    assert with_fraction == ["47", "34.5"]
+    assert whole_only[0] == "47"

@@ -104,6 +104,16 @@ def read_table(path: Path | str, columns: list[str] | None = None) -> pd.DataFra
     return pd.read_parquet(path, engine="pyarrow", columns=columns)
 
 
+def table_columns(path: Path | str) -> list[str]:
+    """The column names of a table, from its Parquet schema (no data read)."""
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: not found; run the stage that writes it (dvc repro)")
+    return [name for name in pq.read_schema(path).names if not name.startswith("__index")]
+
+
 def write_object(obj: Any, path: Path | str) -> None:
     """Fitted transformers and models, with joblib (numpy arrays stored efficiently)."""
     import joblib

@@ -137,8 +137,12 @@ def binary_target(frame: pd.DataFrame, target: str, positive_label: Any, source:
         detail = "only one class" if len(classes) < 2 else f"{len(classes)} classes"
         where = ""
         if len(classes) > 2:
-            third = values.isin(classes[2:])
-            where = f"; first row with a third class: line {line_of(column.index[third.argmax()])}"
+            odd = _odd_rows(values, positive_label)
+            first = odd.to_numpy().argmax()
+            where = (
+                f"; first row with a third class: line {line_of(column.index[first])} "
+                f"({shown(values.iloc[first])})"
+            )
         raise DataError(
             f"{source}: column {target!r}: expected two classes, found {detail} ({found}){where}"
         )
@@ -156,6 +160,13 @@ def select_columns(frame: pd.DataFrame, columns: list[str], source: str) -> pd.D
     if missing:
         raise DataError(f"{source}: missing column {missing[0]!r} (listed in params)")
     return frame[columns]
+
+
+def _odd_rows(values: pd.Series, positive_label: Any) -> pd.Series:
+    """Rows outside the two usual classes: the positive label and the commonest other value."""
+    usual = [positive_label] if positive_label in set(values) else []
+    usual += [c for c in values.value_counts().index if c not in usual][: 2 - len(usual)]
+    return ~values.isin(usual)
 
 
 def conform_features(
@@ -190,30 +201,39 @@ def conform_features(
 
 
 def _as_text(values: pd.Series) -> pd.Series:
-    """Categories as strings; whole floats lose their '.0' (a NaN turns an int column float)."""
+    """Categories as strings, each value on its own: a whole float is written as an integer.
+
+    A missing cell turns an integer column into floats, so 3 would read "3.0" in one file
+    and "3" in another; deciding per value (never from the rest of the column) keeps a
+    category the same whichever other rows a file holds.
+    """
+    import numpy as np
     import pandas as pd
 
+    text = values.astype("str").where(values.notna(), other=pd.NA).astype("str")
     if pd.api.types.is_float_dtype(values):
-        present = values.dropna()
-        if (present == present.round()).all():
-            values = values.astype("Int64")
-    text = values.astype("str").where(values.notna(), other=pd.NA)
-    return text.astype("str")
+        numbers = values.to_numpy(dtype="float64")
+        whole = np.isfinite(numbers) & (numbers == np.round(numbers)) & (np.abs(numbers) < 2**53)
+        if whole.any():
+            text[whole] = numbers[whole].astype("int64").astype(str)
+    return text
 
 
 def _as_numbers(values: pd.Series, column: str, prefix: str) -> pd.Series:
+    """float64 values, or an error naming the first cell that is not a finite number."""
+    import numpy as np
     import pandas as pd
 
-    if pd.api.types.is_bool_dtype(values):
-        return values.astype("float64")
-    if pd.api.types.is_numeric_dtype(values):
-        return values.astype("float64")
-    numbers = pd.to_numeric(values, errors="coerce")
-    bad = numbers.isna() & values.notna()
+    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+        numbers = values.astype("float64")
+    else:
+        numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+    bad = (numbers.isna() & values.notna()) | np.isinf(numbers.to_numpy())
     if bad.any():
-        first = bad.argmax()
+        first = bad.to_numpy().argmax()
+        what = "a finite number" if np.isinf(numbers.iloc[first]) else "a number"
         raise DataError(
-            f"{prefix}column {column!r}, line {line_of(values.index[first])}: expected a number, "
+            f"{prefix}column {column!r}, line {line_of(values.index[first])}: expected {what}, "
             f"got {shown(values.iloc[first])}"
         )
-    return numbers.astype("float64")
+    return numbers

@@ -18,7 +18,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from stages.core.contracts import conform_features, line_of
+from stages.core.contracts import conform_features, line_of, shown
 from stages.core.errors import DataError, ParamsError
 from stages.core.params import Params
 
@@ -71,7 +71,7 @@ def op_log1p(frame: pd.DataFrame, spec: Spec) -> pd.Series:
         first = int(bad.to_numpy().argmax())
         raise DataError(
             f"column {column!r}, line {line_of(values.index[first])}: log1p needs values "
-            f"above -1, got {values.iloc[first]!r}"
+            f"above -1, got {shown(values.iloc[first])}"
         )
     return np.log1p(values).astype("float64")
 

@@ -480,8 +480,23 @@ class Params(_Section):
         return required
 
 
+class _DuplicateKeyError(Exception):
+    """A mapping names the same key twice; PyYAML would silently keep the last."""
+
+
 class _YamlLoader(yaml.SafeLoader):
-    """SafeLoader that reads `1e12` as a float, as YAML 1.2 (and DVC's `-S`) does."""
+    """SafeLoader that reads `1e12` as a float, as YAML 1.2 (and DVC's `-S`) does, and
+    refuses a key given twice in one mapping (PyYAML would silently keep the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                line = key_node.start_mark.line + 1
+                raise _DuplicateKeyError(f"key {key!r} appears twice in one section (line {line})")
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 _YamlLoader.add_implicit_resolver(
@@ -505,8 +520,14 @@ def read_params_file(path: Path | str = DEFAULT_PARAMS_PATH) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ParamsError(f"{path}: file not found") from None
+    except UnicodeDecodeError:
+        raise ParamsError(f"{path}: not UTF-8 text") from None
+    except OSError as error:
+        raise ParamsError(f"{path}: cannot be read ({error.strerror or error})") from None
     try:
         raw = yaml.load(text, Loader=_YamlLoader)
+    except _DuplicateKeyError as error:
+        raise ParamsError(f"{path}: {error}") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark else ""
