@@ -123,12 +123,18 @@ def timed(
     return result, wall, cpu
 
 
-def copy_project(destination: Path, env: dict[str, str]) -> Path:
-    """The project's files in a new git repo with one commit, as a user's clone."""
+def copy_project_files(destination: Path) -> Path:
+    """The files a fresh clone holds, copied into `destination` (the tests use it too)."""
     for name in project_files():
         target = destination / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, target)
+    return destination
+
+
+def copy_project(destination: Path, env: dict[str, str]) -> Path:
+    """The project's files in a new git repo with one commit, as a user's clone."""
+    copy_project_files(destination)
     sh(["git", "init", "-q", "-b", "main"], destination, env)
     sh(["git", "add", "-A"], destination, env)
     sh(["git", "commit", "-q", "-m", "project"], destination, env)

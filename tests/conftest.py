@@ -18,22 +18,11 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.run import copy_project_files
 from stages.core.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
-
-
-def project_files(root: Path = ROOT) -> list[str]:
-    """Tracked and new (not ignored) files: what a fresh clone of this work tree holds."""
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=root,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.split("\0")
-    return [name for name in listed if name and (root / name).is_file()]
 
 
 def cli_env(workdir: Path) -> dict[str, str]:
@@ -109,16 +98,12 @@ def cli(
     return call
 
 
-def make_project(destination: Path, *, commit: bool = True) -> Path:
+def make_project(destination: Path) -> Path:
     """Copy the project into `destination` and make it a git repo with one commit."""
-    for name in project_files():
-        target = destination / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, target)
-    if commit:
-        run(["git", "init", "-q", "-b", "main"], destination)
-        run(["git", "add", "-A"], destination)
-        run(["git", "commit", "-q", "-m", "project"], destination)
+    copy_project_files(destination)
+    run(["git", "init", "-q", "-b", "main"], destination)
+    run(["git", "add", "-A"], destination)
+    run(["git", "commit", "-q", "-m", "project"], destination)
     return destination
 
 

@@ -154,11 +154,18 @@ def binary_target(frame: pd.DataFrame, target: str, positive_label: Any, source:
     return (values == positive_label).astype("int8").rename(target)
 
 
+def require_columns(
+    frame: pd.DataFrame, columns: Iterable[str], why: str, prefix: str = ""
+) -> None:
+    """Fail on the first absent column, saying who needs it (`why`, e.g. "listed in params")."""
+    missing = [column for column in columns if column not in frame.columns]
+    if missing:
+        raise DataError(f"{prefix}missing column {missing[0]!r} ({why})")
+
+
 def select_columns(frame: pd.DataFrame, columns: list[str], source: str) -> pd.DataFrame:
     """Only the columns a stage needs, or an error naming the first one that is absent."""
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise DataError(f"{source}: missing column {missing[0]!r} (listed in params)")
+    require_columns(frame, columns, "listed in params", f"{source}: ")
     return frame[columns]
 
 
@@ -186,9 +193,7 @@ def conform_features(
     """
 
     prefix = f"{source}: " if source else ""
-    missing = [c for c in (*numeric, *categorical) if c not in frame.columns]
-    if missing:
-        raise DataError(f"{prefix}missing column {missing[0]!r} (listed in features)")
+    require_columns(frame, [*numeric, *categorical], "listed in features", prefix)
     out = frame.copy()
     for column in numeric:
         out[column] = _as_numbers(frame[column], column, prefix)

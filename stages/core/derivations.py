@@ -18,7 +18,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from stages.core.contracts import conform_features, line_of, shown
+from stages.core.contracts import conform_features, line_of, require_columns, shown
 from stages.core.errors import DataError, ParamsError
 from stages.core.params import Params
 
@@ -153,9 +153,7 @@ class Featurizer(TransformerMixin, BaseEstimator):
             return frame
         out = frame.copy()
         for name, spec in derive.items():
-            missing = [column for column in spec_inputs(spec) if column not in out.columns]
-            if missing:
-                raise DataError(f"missing column {missing[0]!r} (read by featurize.derive.{name})")
+            require_columns(out, spec_inputs(spec), f"read by featurize.derive.{name}")
             if spec["op"] == "rare":
                 out[name] = self._rare(out, name, spec, fitting=fitting)
             else:

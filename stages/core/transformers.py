@@ -20,7 +20,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from stages.core.contracts import conform_features, line_of, shown
+from stages.core.contracts import conform_features, line_of, require_columns, shown
 from stages.core.errors import DataError
 from stages.core.params import Params
 
@@ -29,9 +29,7 @@ class _FrameTransformer(TransformerMixin, BaseEstimator):
     """Shared contract: DataFrame in, DataFrame out, same rows and column names."""
 
     def _check_columns(self, frame: pd.DataFrame, columns: list[str]) -> None:
-        missing = [c for c in columns if c not in frame.columns]
-        if missing:
-            raise DataError(f"missing column {missing[0]!r} (needed by {type(self).__name__})")
+        require_columns(frame, columns, f"needed by {type(self).__name__}")
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         check_is_fitted(self, "feature_names_in_")
