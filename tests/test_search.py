@@ -59,7 +59,7 @@ def test_every_fold_refits_preprocessing_on_its_own_training_rows() -> None:
             held_out_extreme += 1
             assert scaler.data_max_[0] < 1000.0
         counts = fold["c"].value_counts()
-        assert chain.named_steps["featurize"].kept_["g"] == sorted(counts.index[counts >= 3])
+        assert chain.named_steps["featurize"].learned_["g"] == sorted(counts.index[counts >= 3])
     assert held_out_extreme == 1
 
 

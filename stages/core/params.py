@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from stages.core.errors import ParamsError
+from stages.core.featurize_ops import Derivation, op_names
 
 DEFAULT_PARAMS_PATH = Path("params.yaml")
 
@@ -112,114 +113,6 @@ class EncodeParams(_Section):
 
 class ScaleParams(_Section):
     method: Literal["minmax", "standard", "none"] = "minmax"
-
-
-DeriveOp = Literal[
-    "extract", "sum", "ratio", "log1p", "first_char", "is_missing", "equals", "threshold", "rare"
-]
-# For each op: the keys it needs, and the keys it may take on top of them.
-DERIVE_KEYS: dict[str, tuple[set[str], set[str]]] = {
-    "extract": ({"column", "pattern"}, set()),
-    "sum": ({"columns"}, {"add"}),
-    "ratio": ({"numerator", "denominator"}, set()),
-    "log1p": ({"column"}, set()),
-    "first_char": ({"column"}, set()),
-    "is_missing": ({"column"}, set()),
-    "equals": ({"column", "value"}, set()),
-    "threshold": ({"column"}, {"above", "below"}),
-    "rare": ({"column", "min_count"}, {"other"}),
-}
-# What each op makes: text (a category) or a number (flags are 0/1 numbers).
-DERIVE_OUTPUT_KIND = {
-    "extract": "text",
-    "first_char": "text",
-    "rare": "text",
-    "sum": "number",
-    "ratio": "number",
-    "log1p": "number",
-    "is_missing": "number",
-    "equals": "number",
-    "threshold": "number",
-}
-
-
-# The kind of input column an op reads (None: any kind; `equals` depends on its value).
-_DERIVE_INPUT_KIND: dict[str, str | None] = {
-    "extract": "text",
-    "first_char": "text",
-    "rare": "text",
-    "sum": "number",
-    "ratio": "number",
-    "log1p": "number",
-    "threshold": "number",
-    "is_missing": None,
-    "equals": None,
-}
-
-
-class Derivation(_Section):
-    """One derived column: a generic op over named columns (raw or derived earlier).
-
-    A flat schema (rather than one class per op) keeps every error at the derivation's
-    own key, e.g. `featurize.derive.Title: extract needs 'pattern'`.
-    """
-
-    op: DeriveOp
-    column: ColumnName | None = None
-    columns: list[ColumnName] | None = Field(default=None, min_length=1)
-    pattern: str | None = Field(default=None, min_length=1)
-    add: float | None = None
-    numerator: ColumnName | None = None
-    denominator: ColumnName | None = None
-    value: int | float | str | None = None
-    above: float | None = None
-    below: float | None = None
-    min_count: int | None = Field(default=None, ge=1)
-    other: str | None = Field(default=None, min_length=1)
-
-    @model_validator(mode="after")
-    def _keys_fit_the_op(self) -> Derivation:
-        required, optional = DERIVE_KEYS[self.op]
-        given = {key for key in self.model_fields_set if getattr(self, key) is not None} - {"op"}
-        missing = sorted(required - given)
-        if missing:
-            raise ValueError(f"op {self.op!r} needs {', '.join(missing)}")
-        extra = sorted(given - required - optional)
-        if extra:
-            allowed = ", ".join(sorted(required | optional))
-            raise ValueError(
-                f"op {self.op!r} does not take {', '.join(extra)} (it takes {allowed})"
-            )
-        if self.op == "threshold" and (self.above is None) == (self.below is None):
-            raise ValueError("op 'threshold' needs exactly one of above, below")
-        if isinstance(self.value, bool):
-            raise ValueError("value must be a number or a string, not a boolean")
-        if self.pattern is not None:
-            _check_pattern(self.pattern)
-        return self
-
-    @property
-    def inputs(self) -> list[str]:
-        """The columns this derivation reads, in the order it reads them."""
-        if self.op == "sum":
-            return list(self.columns or [])
-        if self.op == "ratio":
-            return [str(self.numerator), str(self.denominator)]
-        return [str(self.column)]
-
-
-def _check_pattern(pattern: str) -> None:
-    try:
-        groups = re.compile(pattern).groups
-    except re.error as error:
-        raise ValueError(
-            f"pattern {pattern!r} is not a valid regular expression ({error})"
-        ) from None
-    if groups != 1:
-        raise ValueError(
-            f"pattern {pattern!r} must have exactly one capture group (it has {groups}): "
-            "the group is the extracted value"
-        )
 
 
 class FeaturizeParams(_Section):
@@ -432,16 +325,14 @@ class Params(_Section):
                     raise _KeyedError(
                         key, f"uses {column!r}, which is derived later; list {column!r} first"
                     )
-                needs = _DERIVE_INPUT_KIND.get(spec.op)
-                if spec.op == "equals":
-                    needs = "text" if isinstance(spec.value, str) else "number"
+                needs = spec.needs()
                 if needs and kinds.get(column, needs) != needs:
                     raise _KeyedError(
                         key,
-                        f"op {spec.op!r} needs a {needs} column; {column!r} is derived as "
+                        f"op {spec.op_name!r} needs a {needs} column; {column!r} is derived as "
                         f"{kinds[column]}",
                     )
-            kinds[name] = DERIVE_OUTPUT_KIND[spec.op]
+            kinds[name] = spec.makes
         for column in self.features.numeric:
             if kinds.get(column) == "text":
                 raise _KeyedError(
@@ -551,12 +442,18 @@ def load_params(path: Path | str = DEFAULT_PARAMS_PATH) -> Params:
 
 
 def _describe(error: Any) -> str:
-    location = [str(part) for part in error["loc"]]
+    location = _without_op_tag([str(part) for part in error["loc"]])
     context = error.get("ctx") or {}
     keyed = context.get("error")
     if isinstance(keyed, _KeyedError):
         return f"{keyed.key}: {keyed.message}"
     key = ".".join(location) or "(top level)"
+    if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        key = f"{key}.{context['discriminator'].strip(chr(39))}"
+        if error["type"] == "union_tag_not_found":
+            return f"{key}: required key is missing"
+        expected = ", ".join(repr(name) for name in op_names())
+        return f"{key}: Input should be {expected} (got {context['tag']!r})"
     if error["type"] == "extra_forbidden":
         allowed = _allowed_keys(location[:-1])
         hint = f" (allowed: {', '.join(allowed)})" if allowed else ""
@@ -565,6 +462,14 @@ def _describe(error: Any) -> str:
         return f"{key}: required key is missing"
     message = error["msg"].removeprefix("Value error, ")
     return f"{key}: {message} (got {error['input']!r})"
+
+
+def _without_op_tag(location: list[str]) -> list[str]:
+    """pydantic puts a derivation's op into the error's path (featurize.derive.x.log1p.column);
+    the user wrote no such key, so it is dropped (featurize.derive.x.column)."""
+    if location[:2] == ["featurize", "derive"] and len(location) > 3 and location[3] in op_names():
+        return location[:3] + location[4:]
+    return location
 
 
 def _allowed_keys(location: list[str]) -> list[str]:
