@@ -27,25 +27,41 @@ def _pyplot() -> Any:
 
 
 def roc_figure(curves: dict[str, pd.DataFrame], metrics: dict[str, dict]) -> Any:
-    """ROC per split on one axes, each labelled with its AUC, plus the chance diagonal."""
+    """ROC per split on one axes (scikit-learn's RocCurveDisplay), labelled with its AUC."""
+    from sklearn.metrics import RocCurveDisplay
+
     plt = _pyplot()
     figure, axes = plt.subplots(figsize=(5, 5))
-    for split, table in curves.items():
-        auc = metrics[split].get("roc_auc")
-        label = f"{split} (AUC {auc:.3f})" if auc is not None else split
-        axes.plot(table["fpr"], table["tpr"], color=_COLORS.get(split), label=label)
-    axes.plot([0, 1], [0, 1], color="grey", linestyle=":", label="chance")
+    for position, (split, table) in enumerate(curves.items()):
+        display = RocCurveDisplay(
+            fpr=table["fpr"].to_numpy(),
+            tpr=table["tpr"].to_numpy(),
+            roc_auc=metrics[split].get("roc_auc"),
+            name=split,
+        )
+        display.plot(
+            ax=axes,
+            curve_kwargs={"color": _COLORS.get(split)},
+            plot_chance_level=position == len(curves) - 1,
+            chance_level_kw={"color": "grey", "linestyle": ":", "label": "chance"},
+        )
     _finish(axes, "ROC curve", "false positive rate", "true positive rate")
     return figure
 
 
 def precision_recall_figure(curves: dict[str, pd.DataFrame], metrics: dict[str, dict]) -> Any:
-    """Precision against recall per split; the dot is the operating point (the threshold)."""
+    """Precision against recall per split (PrecisionRecallDisplay); the dot is the operating
+    point (the threshold)."""
+    from sklearn.metrics import PrecisionRecallDisplay
+
     plt = _pyplot()
     figure, axes = plt.subplots(figsize=(5, 5))
     for split, table in curves.items():
         color = _COLORS.get(split)
-        axes.plot(table["recall"], table["precision"], color=color, label=split)
+        display = PrecisionRecallDisplay(
+            precision=table["precision"].to_numpy(), recall=table["recall"].to_numpy(), name=split
+        )
+        display.plot(ax=axes, curve_kwargs={"color": color})
         point = metrics[split]
         axes.plot(point["recall"], point["precision"], "o", color=color)
     _finish(axes, "Precision-recall curve (dot: at the threshold)", "recall", "precision")
@@ -53,42 +69,44 @@ def precision_recall_figure(curves: dict[str, pd.DataFrame], metrics: dict[str, 
 
 
 def confusion_figure(tables: dict[str, pd.DataFrame]) -> Any:
-    """One 2x2 count matrix per split (rows: actual, columns: predicted)."""
+    """One 2x2 count matrix per split (ConfusionMatrixDisplay; rows actual, columns predicted)."""
+    from sklearn.metrics import ConfusionMatrixDisplay, confusion_matrix
+
     plt = _pyplot()
     figure, panels = plt.subplots(1, len(tables), figsize=(4 * len(tables), 3.6), squeeze=False)
     for axes, (split, table) in zip(panels[0], tables.items(), strict=True):
-        counts = pd.crosstab(table["actual"], table["predicted"]).reindex(
-            index=[0, 1], columns=[0, 1], fill_value=0
-        )
-        axes.imshow(counts.to_numpy(), cmap="Blues")
-        high = counts.to_numpy().max()
-        for (row, col), value in np.ndenumerate(counts.to_numpy()):
-            color = "white" if value > high / 2 else "black"
-            axes.text(col, row, str(value), ha="center", va="center", color=color, fontsize=12)
-        axes.set_xticks([0, 1], ["0", "1"])
-        axes.set_yticks([0, 1], ["0", "1"])
+        counts = confusion_matrix(table["actual"], table["predicted"], labels=[0, 1])
+        display = ConfusionMatrixDisplay(counts, display_labels=["0", "1"])
+        display.plot(ax=axes, cmap="Blues", colorbar=False, text_kw={"fontsize": 12})
         axes.set_xlabel("predicted")
         axes.set_ylabel("actual")
-        axes.set_title(f"{split}: {int(np.trace(counts.to_numpy()))}/{len(table)} right")
+        axes.set_title(f"{split}: {int(np.trace(counts))}/{len(table)} right")
     figure.suptitle("Confusion matrix")
     figure.tight_layout()
     return figure
 
 
 def calibration_figure(curves: dict[str, pd.DataFrame]) -> Any:
-    """Fraction positive against mean predicted probability per bin; marker area ~ count."""
+    """Fraction positive against mean predicted probability per bin (CalibrationDisplay);
+    marker area grows with the bin's row count, which CalibrationDisplay does not show."""
+    from sklearn.calibration import CalibrationDisplay
+
     plt = _pyplot()
     figure, axes = plt.subplots(figsize=(5, 5))
-    for split, table in curves.items():
+    for position, (split, table) in enumerate(curves.items()):
         color = _COLORS.get(split)
-        axes.plot(table["mean_predicted"], table["fraction_positive"], color=color, label=split)
+        display = CalibrationDisplay(
+            prob_true=table["fraction_positive"].to_numpy(),
+            prob_pred=table["mean_predicted"].to_numpy(),
+            y_prob=None,
+        )
+        display.plot(ax=axes, name=split, ref_line=position == 0, color=color, marker="none")
         axes.scatter(
             table["mean_predicted"],
             table["fraction_positive"],
             s=np.sqrt(table["count"].to_numpy(dtype=float)) * 6,
             color=color,
         )
-    axes.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfectly calibrated")
     _finish(
         axes,
         "Calibration (marker size: rows in bin)",
