@@ -20,7 +20,7 @@ from stages.core.artifacts import (
 )
 from stages.core.cli import run_cli, stage_parser
 from stages.core.errors import about
-from stages.core.model import build_model
+from stages.core.model import build_model, check_categories_fit_model
 from stages.core.params import Params, load_params
 
 
@@ -54,6 +54,7 @@ def main(argv: list[str] | None = None) -> None:
         train = read_table(table_path(SCALED_DIR, "train"))
         model = build_model(chosen)
         with about(params.data.train_path):
+            check_categories_fit_model(chosen, train)
             model.fit(train[params.features.columns], train[params.data.target].to_numpy())
     write_object(model, MODEL_PATH)
     write_json(report, SEARCH_PATH)
