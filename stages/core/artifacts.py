@@ -44,7 +44,6 @@ COEFFICIENTS_PATH = PLOTS_DIR / "coefficients.csv"
 REPORT_PATH = Path("reports/report.md")
 
 SPLITS = ("train", "test")
-CURVES = ("roc", "precision_recall", "confusion", "calibration")
 
 
 def table_path(folder: Path, split: str) -> Path:

@@ -18,7 +18,6 @@ from typing import Any
 from stages.core.errors import DataError
 from stages.core.params import Bound
 
-EXIT_PASS = 0
 EXIT_FAIL = 1
 RERUN = "run `dvc repro` to bring the pipeline up to date, then check again"
 

@@ -177,11 +177,6 @@ class CategoricalEncoder(_FrameTransformer):
             "(encode.handle_unknown is 'error')"
         )
 
-    def one_hot_names(self) -> list[str]:
-        """`column_category` for every one-hot column, in DesignMatrix order."""
-        check_is_fitted(self, "categories_")
-        return [f"{col}_{cat}" for col, cats in self.categories_.items() for cat in cats]
-
 
 class ColumnScaler(_FrameTransformer):
     """MinMaxScaler or StandardScaler on the numeric columns only; the rest pass through."""
