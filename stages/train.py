@@ -20,7 +20,7 @@ from stages.core.artifacts import (
 )
 from stages.core.cli import run_cli, stage_parser
 from stages.core.errors import about
-from stages.core.model import build_model, check_categories_fit_model
+from stages.core.model import build_model, check_categories_fit_model, check_model_settings
 from stages.core.params import Params, load_params
 
 
@@ -49,6 +49,7 @@ def main(argv: list[str] | None = None) -> None:
     # One thread: on a few hundred rows OpenMP's start-up costs more than it saves (5-fold
     # CV of the tree model: ~10 s with 2 threads on a busy machine, ~1 s with one), and
     # results then cannot depend on the machine's core count.
+    check_model_settings(params)
     with threadpool_limits(limits=1):
         chosen, report = choose_params(params)
         train = read_table(table_path(SCALED_DIR, "train"))

@@ -9,11 +9,12 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from stages.core.derivations import build_featurizer
-from stages.core.errors import DataError
+from stages.core.errors import DataError, ParamsError
 from stages.core.params import Params
 from stages.core.transformers import (
     build_design,
@@ -31,6 +32,25 @@ def build_classifier(params: Params) -> Any:
     if params.train.model == "hist_gradient_boosting":
         return build_gradient_boosting(params)
     return build_logistic_regression(params)
+
+
+def check_model_settings(params: Params) -> None:
+    """Ask scikit-learn itself whether it accepts the classifier's settings, before any work.
+
+    Fitting the configured classifier on four rows runs scikit-learn's own parameter
+    validation and its solver/penalty rules in milliseconds, so params can never accept
+    what scikit-learn refuses (or refuse what a newer release accepts).
+    """
+    import warnings
+
+    classifier = build_classifier(params)
+    rows, labels = np.array([[0.0], [1.0], [0.0], [1.0]]), np.array([0, 1, 0, 1])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # convergence on four rows is not the question
+            classifier.fit(rows, labels)
+    except ValueError as error:
+        raise ParamsError(f"train: scikit-learn refuses these settings: {error}") from None
 
 
 def build_logistic_regression(params: Params) -> LogisticRegression:

@@ -131,14 +131,6 @@ class FeaturizeParams(_Section):
 
 
 Solver = Literal["liblinear", "lbfgs", "newton-cg", "newton-cholesky", "sag", "saga"]
-_SOLVER_PENALTIES: dict[str, set[str | None]] = {
-    "liblinear": {"l1", "l2"},
-    "lbfgs": {"l2", None},
-    "newton-cg": {"l2", None},
-    "newton-cholesky": {"l2", None},
-    "sag": {"l2", None},
-    "saga": {"l1", "l2", "elasticnet", None},
-}
 
 
 class HistGradientBoostingParams(_Section):
@@ -200,14 +192,9 @@ class TrainParams(_Section):
     search: SearchParams = SearchParams()
 
     @model_validator(mode="after")
-    def _solver_supports_penalty(self) -> TrainParams:
-        allowed = _SOLVER_PENALTIES[self.solver]
-        if self.penalty not in allowed:
-            names = ", ".join(sorted(str(p) if p else "null" for p in allowed))
-            raise ValueError(
-                f"solver {self.solver!r} does not support penalty {self.penalty!r} "
-                f"(it supports: {names})"
-            )
+    def _l1_ratio_iff_elasticnet(self) -> TrainParams:
+        """Which solver takes which penalty is scikit-learn's to say: the train stage asks it
+        (model.check_model_settings) rather than keeping a copy of its rules here."""
         if (self.penalty == "elasticnet") != (self.l1_ratio is not None):
             raise ValueError("l1_ratio is required with penalty 'elasticnet' and only then")
         return self

@@ -27,7 +27,12 @@ REPORTED = ("accuracy", "roc_auc")
 
 
 def candidates(params: Params) -> list[tuple[dict[str, Any], Params]]:
-    """Every combination of train.search.grid as (its settings, full validated params)."""
+    """Every combination of train.search.grid as (its settings, full validated params).
+
+    Each one is validated like params.yaml and by scikit-learn before any fitting.
+    """
+    from stages.core.model import check_model_settings
+
     grid = params.train.search.grid
     base = params.model_dump(mode="python")
     out = []
@@ -41,7 +46,9 @@ def candidates(params: Params) -> list[tuple[dict[str, Any], Params]]:
                 section = section[part]
             section[last] = value
         try:
-            out.append((settings, parse_params(raw, "params")))
+            candidate = parse_params(raw, "params")
+            check_model_settings(candidate)
+            out.append((settings, candidate))
         except ParamsError as error:
             raise ParamsError(
                 f"train.search.grid: the combination {settings} is not valid: {error}"
