@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from benchmarks.run import copy_project_files
 from stages.core.cli import run_cli
@@ -111,6 +112,16 @@ def clone_project(source: Path, destination: Path) -> Path:
     """A full copy (work tree, .git and DVC cache) of a prepared project: cheaper than a rerun."""
     shutil.copytree(source, destination, symlinks=True)
     return destination
+
+
+def lock_hashes(project: Path) -> dict[str, str]:
+    """Every out's md5 in dvc.lock, by stage and path."""
+    lock = yaml.safe_load((project / "dvc.lock").read_text())
+    return {
+        f"{name}:{out['path']}": out["md5"]
+        for name, stage in lock["stages"].items()
+        for out in stage.get("outs", [])
+    }
 
 
 def ran_stages(output: str) -> list[str]:

@@ -19,8 +19,7 @@ from stages.core.plots import (
     precision_recall_table,
     roc_table,
 )
-from tests.conftest import run
-from tests.test_pipeline_e2e import lock_hashes
+from tests.conftest import lock_hashes, run
 
 PLOT_IDS = {"roc", "precision_recall", "confusion", "calibration", "coefficients"}
 IMAGES = {"roc", "precision_recall", "confusion", "calibration", "coefficients"}
