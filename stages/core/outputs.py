@@ -50,7 +50,7 @@ def check_output(
     overwrite: bool,
     root: Path | None = None,
 ) -> Path:
-    """The path to write (resolved), or OutputError saying why `output` is refused.
+    """The path to write (a symlink's target), or OutputError saying why `output` is refused.
 
     `own_output` is the predict stage's own DVC out (data.predictions_path).
     """
@@ -76,7 +76,7 @@ def check_output(
             f"--output {output} already exists and is not an unchanged file predict wrote; "
             "pass --overwrite to replace it"
         )
-    return target
+    return target if output.is_symlink() else output  # as given, so messages name it so
 
 
 def fixed_paths(root: Path, input_path: Path, params_path: Path) -> list[tuple[Path, str]]:
