@@ -166,15 +166,16 @@ def check_fitted(
     params_path: Path | str,
     *,
     allow_stale: bool = False,
+    fix: str = RERUN,
 ) -> None:
-    """Refuse (StaleError) the first artifact whose record does not match; with
-    `allow_stale`, print one warning line per stale artifact instead."""
+    """Refuse (StaleError, ending with `fix`) the first artifact whose record does not
+    match; with `allow_stale`, print one warning line per stale artifact instead."""
     for path, record in records.items():
         reason = stale_reason(record, params, path, params_path)
         if reason is None:
             continue
         if not allow_stale:
-            raise StaleError(f"{reason}; {RERUN}")
+            raise StaleError(f"{reason}; {fix}")
         print(f"warning: {reason}; using it anyway (--allow-stale)", file=sys.stderr)
 
 
