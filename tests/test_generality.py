@@ -148,3 +148,16 @@ def test_train_serve_parity_on_titanic(reproduced: Path, cli: Cli) -> None:
     assert predicted["probability"].tolist() == scored["probability"].tolist()
     assert predicted["Survived"].tolist() == scored["predicted"].tolist()
     assert (predicted["Survived"] == scored["actual"].to_numpy()).sum() == 175
+
+
+def test_predictions_in_the_training_files_own_labels(census_project: Path, cli: Cli) -> None:
+    """predict.labels: original writes " >50K" / " <=50K" (the negative one recorded by split)."""
+    params = yaml.safe_load((census_project / "params.yaml").read_text())
+    params["predict"]["labels"] = "original"
+    (census_project / "labels.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    args = ["--input", "data/census_new.csv", "--output", "labels.csv"]
+    assert cli("predict", census_project, "--params", "labels.yaml", *args).returncode == 0
+    labelled = pd.read_csv(census_project / "labels.csv")
+    binary = pd.read_csv(census_project / "data/census_predictions.csv")
+    assert set(labelled["income"]) == {" >50K", " <=50K"}
+    assert (labelled["income"] == " >50K").tolist() == (binary["income"] == 1).tolist()

@@ -323,6 +323,7 @@ class TrainParams(_Section):
 class PredictParams(_Section):
     threshold: float = Field(default=0.5, gt=0.0, lt=1.0)
     probability_column: ColumnName | None = "probability"
+    labels: Literal["binary", "original"] = "binary"
 
 
 class PlotsParams(_Section):
