@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 
 from stages.core.errors import DataError, ParamsError
-from stages.core.gate import Verdict, judge, summary, table
+from stages.core.gate import RERUN, Verdict, judge, summary, table
 from stages.core.metrics import classification_metrics
 from stages.core.params import METRIC_NAMES, Bound, parse_params, read_params_file
-from tests.conftest import ROOT, run
+from stages.summary import lines as summary_lines
+from tests.conftest import ROOT, Cli, run
 
 RAW = read_params_file(ROOT / "params.yaml")
 METRICS = json.loads((ROOT / "metrics/metrics.json").read_text())
@@ -273,3 +274,39 @@ def test_check_help_describes_the_exit_codes() -> None:
     assert "usage: python -m stages.check" in result.stdout
     for phrase in ("Exit 0", "Exit 1", "Exit 2", "--metrics", "--no-status"):
         assert phrase in result.stdout
+
+
+# --- the short summary `make repro` ends with ----------------------------------------------
+
+
+def test_summary_shows_accuracy_and_roc_auc_per_split(reproduced: Path, cli: Cli) -> None:
+    result = cli("summary", reproduced)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "split  accuracy  roc_auc   baseline_accuracy",
+        "train  0.848802  0.904476  0.613772",
+        "test   0.784753  0.851190  0.623318",
+        "every metric: make metrics",
+    ]
+
+
+def test_summary_adds_the_cv_means_when_the_search_ran() -> None:
+    metrics = {**METRICS, "cv": {"accuracy_mean": 0.8354, "roc_auc_mean": 0.87, "folds": 5}}
+    lines = summary_lines(metrics)
+    assert lines[3] == "cv (mean)  0.835400  0.870000  -"
+    assert max(len(line) for line in lines) < 60
+
+
+def test_summary_of_missing_metrics_says_to_rerun(tmp_path: Path, cli: Cli) -> None:
+    result = cli("summary", tmp_path)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == "error: metrics/metrics.json: not found; " + RERUN + "\n"
+
+
+def test_make_repro_ends_with_the_summary_and_make_metrics_shows_every_metric() -> None:
+    def recipe(target: str) -> list[str]:
+        return run(["make", "-n", target], ROOT).stdout.splitlines()
+
+    assert recipe("repro")[-2:] == ["dvc repro", "python -m stages.summary"]
+    assert recipe("tuned")[-1] == "python -m stages.summary"
+    assert recipe("metrics")[-1] == "dvc metrics show"

@@ -11,21 +11,48 @@ from pathlib import Path
 import pytest
 import yaml
 
+from benchmarks.run import project_files
 from stages.core import artifacts
 from tests.conftest import ROOT
 
 DVC_YAML = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
-DATA_CHECKSUMS = {
-    "data/titanic.csv": "7d118fef8b6ccf7f81111877bc388536f7b1e498a655e3d649d19aaa010e9f6f",
-    "data/titanic_unlabeled.csv": (
-        "56023b9948236f3c7a1c9448fcf418b283e109ef177fa8c7e069158dd7dd52b2"
-    ),
-}
+SUMS = ROOT / "data/SHA256SUMS"  # `sha256sum -c data/SHA256SUMS` from the repo's root
 
 
-@pytest.mark.parametrize(("path", "sha256"), DATA_CHECKSUMS.items())
-def test_committed_data_is_the_documented_file(path: str, sha256: str) -> None:
-    assert hashlib.sha256((ROOT / path).read_bytes()).hexdigest() == sha256
+def recorded_checksums() -> dict[str, str]:
+    """path -> sha256, as the repo records them (sha256sum's format)."""
+    lines = SUMS.read_text(encoding="utf-8").splitlines()
+    return {path: digest for digest, path in (line.split("  ", 1) for line in lines if line)}
+
+
+def test_checksums_are_recorded_in_the_repo_for_every_input() -> None:
+    assert set(recorded_checksums()) == {"data/titanic.csv", "data/titanic_unlabeled.csv"}
+
+
+@pytest.mark.parametrize("path", ["data/titanic.csv", "data/titanic_unlabeled.csv"])
+def test_committed_data_is_the_documented_file(path: str) -> None:
+    assert hashlib.sha256((ROOT / path).read_bytes()).hexdigest() == recorded_checksums()[path]
+
+
+def test_nothing_refers_to_files_outside_the_repo() -> None:
+    """A clone holds only the repo: a path into the development folder's neighbours (the
+    reference notebook, the original data) is a dead link there."""
+    needle = "shared" + "/"  # split, so this file does not find itself
+    offenders = [
+        f"{name}:{number}"
+        for name in project_files()
+        if not name.endswith(".lock")
+        for number, line in enumerate(_text_lines(ROOT / name), start=1)
+        if needle in line
+    ]
+    assert offenders == []
+
+
+def _text_lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:  # a binary file (images): no links in it
+        return []
 
 
 def local_imports(module_path: Path) -> set[str]:
