@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ import yaml
 
 from benchmarks.run import project_files
 from stages.core import artifacts
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run
 
 DVC_YAML = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
 SUMS = ROOT / "data/SHA256SUMS"  # `sha256sum -c data/SHA256SUMS` from the repo's root
@@ -109,3 +110,37 @@ def test_ruff_check_and_format_are_clean() -> None:
     for args in (["check", "."], ["format", "--check", "."]):
         result = subprocess.run([str(ruff), *args], cwd=ROOT, capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_own_data_goes_into_experiment_commits_unless_dvc_tracks_it(
+    reproduced_copy: Path,
+) -> None:
+    """README, "Use your own data": `dvc exp run` commits an untracked data file a stage
+    reads into the experiment's git commit; after `dvc add` only the small .dvc file goes in.
+    (The copy has the same bytes as the Titanic file, so DVC restores the later stages.)"""
+    project = reproduced_copy
+    shutil.copy(project / "data/titanic.csv", project / "data/mine.csv")
+
+    def exp_files(name: str) -> set[str]:
+        run(["dvc", "exp", "run", "-n", name, "-S", "data.train_path=data/mine.csv"], project)
+        refs = run(["git", "for-each-ref", "--format=%(refname)", "refs/exps"], project).stdout
+        ref = next(line for line in refs.splitlines() if line.endswith(f"/{name}"))
+        listed = run(["git", "ls-tree", "-r", "--name-only", ref, "data/"], project).stdout
+        return set(listed.splitlines())
+
+    assert "data/mine.csv" in exp_files("untracked")
+    run(["git", "checkout", "-q", "--", "params.yaml", "dvc.lock"], project)
+    run(["dvc", "add", "-q", "data/mine.csv"], project)
+    assert "/mine.csv" in (project / "data/.gitignore").read_text().splitlines()
+    run(["git", "add", "data/mine.csv.dvc", "data/.gitignore"], project)
+    run(["git", "commit", "-q", "-m", "track data/mine.csv with DVC"], project)
+    files = exp_files("tracked")
+    assert "data/mine.csv.dvc" in files
+    assert "data/mine.csv" not in files
+
+
+def test_dvc_add_refuses_a_file_git_already_tracks(project: Path) -> None:
+    result = run(["dvc", "add", "data/titanic.csv"], project, check=False)
+    assert result.returncode != 0
+    assert "already tracked by SCM" in result.stderr
+    assert "git rm -r --cached 'data/titanic.csv'" in result.stderr
