@@ -310,3 +310,12 @@ def test_make_repro_ends_with_the_summary_and_make_metrics_shows_every_metric() 
     assert recipe("repro")[-2:] == ["dvc repro", "python -m stages.summary"]
     assert recipe("tuned")[-1] == "python -m stages.summary"
     assert recipe("metrics")[-1] == "dvc metrics show"
+
+
+def test_report_shows_the_effective_bounds() -> None:
+    from stages.report import gate_section
+
+    section = gate_section(parse_params(RAW), METRICS, None)
+    assert "**gate: pass: all 5 thresholds hold**" in section
+    expected = "| test.accuracy | min (>= 0.743318 = baseline 0.623318 + 0.12) | 0.784753 | pass |"
+    assert expected in section
