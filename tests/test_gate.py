@@ -305,7 +305,7 @@ def test_summary_of_missing_metrics_says_to_rerun(tmp_path: Path, cli: Cli) -> N
 
 def test_make_repro_ends_with_the_summary_and_make_metrics_shows_every_metric() -> None:
     def recipe(target: str) -> list[str]:
-        return run(["make", "-n", target], ROOT).stdout.splitlines()
+        return run(["make", "--no-print-directory", "-n", target], ROOT).stdout.splitlines()
 
     assert recipe("repro")[-2:] == ["dvc repro", "python -m stages.summary"]
     assert recipe("tuned")[-1] == "python -m stages.summary"
