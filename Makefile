@@ -18,7 +18,7 @@ export DVC_NO_ANALYTICS := 1
 export UV_COMPILE_BYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup repro tuned check report test lint format clean bench
+.PHONY: help setup repro tuned metrics check report test lint format clean bench
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -33,9 +33,9 @@ $(STAMP): pyproject.toml uv.lock Makefile | $(UV)
 	$(UV) sync --frozen --python $(PYTHON)
 	@touch $@
 
-repro: setup ## Set up, then run the pipeline (dvc repro) and show the metrics
+repro: setup ## Set up, then run the pipeline (dvc repro) and show the main metrics
 	dvc repro
-	@dvc metrics show
+	@python -m stages.summary
 
 # The tuned configuration (README, "Model notes"): derived features, feature lists, imputation
 # and a cross-validated search of C and class_weight, all chosen by 5-fold CV on the train
@@ -53,10 +53,13 @@ TUNED = \
   -S train.search.enabled=true \
   -S '~train.search.grid' -S '+train.search.grid=$(TUNED_GRID)'
 
-tuned: setup ## Run the tuned experiment (dvc exp run -n tuned) and show its metrics
+tuned: setup ## Run the tuned experiment (dvc exp run -n tuned) and show its main metrics
 	@dvc exp remove tuned >/dev/null 2>&1 || true  # a rerun replaces the earlier one
 	dvc exp run -n tuned $(TUNED)
-	@dvc metrics show
+	@python -m stages.summary
+
+metrics: setup ## Every metric of every split (dvc metrics show: one wide line)
+	dvc metrics show
 
 check: setup ## Gate metrics on params.yaml thresholds (Error 1: fail, Error 2: stale/missing)
 	python -m stages.check

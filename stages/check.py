@@ -1,6 +1,8 @@
 """Metric gate (`make check`): compare metrics/metrics.json with the thresholds in params.yaml.
 
-Prints one line per threshold (metric, bound, value, pass/FAIL) and a verdict line.
+Prints one line per threshold (metric, effective bound, value, pass/FAIL) and a verdict
+line. A bound is absolute (min, max) or, for accuracy, relative to the split's majority-class
+baseline (min_over_baseline: at least baseline_accuracy + margin).
 Exit 0: every threshold holds. Exit 1: at least one is broken (the FAIL lines say which and
 by how much). Exit 2: the gate itself is wrong (params error naming the key), or the
 metrics are missing, unreadable or stale (`dvc status` shows the pipeline is not up to

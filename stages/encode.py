@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from stages.core.artifacts import ENCODED_DIR, ENCODER_PATH, IMPUTED_DIR
 from stages.core.cli import run_cli, stage_parser
+from stages.core.fitted import fit_record
 from stages.core.params import load_params
 from stages.core.stage import read_splits, run_fit_stage
 from stages.core.transformers import build_encoder
@@ -18,7 +19,12 @@ def main(argv: list[str] | None = None) -> None:
     params = load_params(args.params)
     encoder = build_encoder(params)
     run_fit_stage(
-        encoder, read_splits(IMPUTED_DIR), ENCODED_DIR, ENCODER_PATH, params.data.train_path
+        encoder,
+        read_splits(IMPUTED_DIR),
+        ENCODED_DIR,
+        ENCODER_PATH,
+        params.data.train_path,
+        fit_record("encode", params),
     )
     sizes = ", ".join(f"{col}: {len(cats)}" for col, cats in encoder.categories_.items())
     print(f"encode: categories learned on train: {sizes}")

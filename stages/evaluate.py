@@ -3,7 +3,8 @@
 Scores both splits with the trained model and writes `{"train": {...}, "test": {...}}`
 metrics, plus each split's per-row scores (actual, probability, predicted), the plot data
 DVC renders (plots/<split>/*.csv, plots/coefficients.csv) and static PNGs of the same
-plots (plots/images/*.png).
+plots (plots/images/*.png). It refuses a model whose record (stages.core.fitted) does not
+match params.yaml or the training data, unless given --allow-stale.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from stages.core.artifacts import (
     SPLITS,
     image_path,
     plot_path,
+    read_fitted,
     read_json,
-    read_object,
     read_table,
     table_path,
     write_csv,
@@ -31,6 +32,7 @@ from stages.core.artifacts import (
 )
 from stages.core.cli import run_cli, stage_parser
 from stages.core.errors import about
+from stages.core.fitted import check_fitted
 from stages.core.metrics import classification_metrics, classify
 from stages.core.params import Params, load_params
 
@@ -99,9 +101,17 @@ def write_plots(model: Any, scored: dict, metrics: dict, params: Params) -> None
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = stage_parser(__doc__).parse_args(argv)
+    parser = stage_parser(__doc__)
+    parser.add_argument(
+        "--allow-stale",
+        action="store_true",
+        help="evaluate even if the model does not match params.yaml (warns)",
+    )
+    args = parser.parse_args(argv)
     params = load_params(args.params)
-    model = read_object(MODEL_PATH)
+    model, record = read_fitted(MODEL_PATH)
+    # Metrics of a model fitted with other params or data would be silently wrong.
+    check_fitted({MODEL_PATH: record}, params, args.params, allow_stale=args.allow_stale)
     tables = {split: read_table(table_path(SCALED_DIR, split)) for split in SPLITS}
     with about(params.data.train_path):
         scored, metrics = evaluate(model, tables, params)

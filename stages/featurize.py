@@ -11,11 +11,13 @@ from stages.core.artifacts import (
     FEATURED_DIR,
     FEATURIZER_PATH,
     SPLIT_DIR,
+    read_source,
     table_columns,
     table_path,
 )
 from stages.core.cli import run_cli, stage_parser
 from stages.core.derivations import build_featurizer, refuse_shadowing
+from stages.core.fitted import fit_record
 from stages.core.params import load_params
 from stages.core.stage import read_splits, run_fit_stage
 
@@ -32,7 +34,9 @@ def main(argv: list[str] | None = None) -> None:
     # the target (at 10M rows, long text columns such as names cost seconds and GBs).
     needed = list(params.raw_columns(with_id=False))
     tables = read_splits(SPLIT_DIR, needed)
-    run_fit_stage(featurizer, tables, FEATURED_DIR, FEATURIZER_PATH, params.data.train_path)
+    # The split tables say what they were made from (training CSV, labels): recorded too.
+    record = fit_record("featurize", params, read_source(table_path(SPLIT_DIR, "train")))
+    run_fit_stage(featurizer, tables, FEATURED_DIR, FEATURIZER_PATH, params.data.train_path, record)
     derived = ", ".join(params.featurize.derive) or "none (tables pass through)"
     print(f"featurize: derived columns: {derived}")
 

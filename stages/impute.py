@@ -10,6 +10,7 @@ from __future__ import annotations
 from stages.core.artifacts import FEATURED_DIR, IMPUTED_DIR, IMPUTER_PATH
 from stages.core.cli import run_cli, stage_parser
 from stages.core.contracts import select_columns, shown
+from stages.core.fitted import fit_record
 from stages.core.params import load_params
 from stages.core.stage import read_splits, run_fit_stage
 from stages.core.transformers import build_impute_step
@@ -25,7 +26,7 @@ def main(argv: list[str] | None = None) -> None:
         for split, table in read_splits(FEATURED_DIR, columns).items()
     }
     step = build_impute_step(params)
-    run_fit_stage(step, tables, IMPUTED_DIR, IMPUTER_PATH, source)
+    run_fit_stage(step, tables, IMPUTED_DIR, IMPUTER_PATH, source, fit_record("impute", params))
     fills = step.named_steps["impute"].fill_values_
     print(
         "impute: fill values learned on train: "

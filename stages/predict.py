@@ -6,8 +6,14 @@ DVC stage it scores params.data.predict_path; as a CLI, any file with the traini
 
     python -m stages.predict --input new.csv --output scored.csv
 
-The output has the id column (if params.data.id_column is set), the predicted class
-(0/1) under the target's name, and the positive-class probability.
+The output has the id column (if params.data.id_column is set), the predicted class under
+the target's name (0/1, or the training file's own labels with predict.labels: original),
+and the positive-class probability.
+
+It refuses to write over anything it would destroy (stages.core.outputs: the input, params,
+DVC's files and outputs, .git/; an existing file only with --overwrite unless predict wrote
+it), and to score with fitted artifacts that no longer match params.yaml or the training
+data (stages.core.fitted; --allow-stale scores anyway, with a warning).
 """
 
 from __future__ import annotations
@@ -15,25 +21,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from stages.core.artifacts import write_csv
+from stages.core.artifacts import MODEL_PATH, write_csv
 from stages.core.cli import run_cli, stage_parser
 from stages.core.contracts import line_of, read_csv_checked, shown
-from stages.core.errors import DataError, PipelineError, about
+from stages.core.errors import DataError, about
+from stages.core.fitted import check_fitted, labels_of
 from stages.core.metrics import classify
+from stages.core.outputs import check_output, record_written
 from stages.core.params import Params, load_params
 
 if TYPE_CHECKING:
     import pandas as pd
-
-
-def check_paths(input_path: Path, output_path: Path) -> None:
-    """Refuse outputs that would destroy the input or land nowhere, before reading."""
-    if output_path.resolve() == input_path.resolve():
-        raise PipelineError(f"--output {output_path} is the input file; choose another path")
-    if not output_path.parent.is_dir():
-        raise PipelineError(f"--output {output_path}: folder {output_path.parent} does not exist")
-    if output_path.is_dir():
-        raise PipelineError(f"--output {output_path} is a folder; give a file path")
 
 
 def input_columns(params: Params) -> dict[str, str]:
@@ -72,29 +70,68 @@ def check_rows(frame: pd.DataFrame, params: Params, source: str) -> None:
             )
 
 
-def predictions(chain: Any, frame: pd.DataFrame, params: Params) -> pd.DataFrame:
-    """The id, predicted class and probability of each row, in input order."""
+def predictions(
+    chain: Any, frame: pd.DataFrame, params: Params, labels: tuple[Any, Any] | None = None
+) -> pd.DataFrame:
+    """The id, predicted class and probability of each row, in input order; with `labels`
+    (negative, positive), the class is written as those labels instead of 0/1."""
     import pandas as pd
 
     probability = chain.predict_proba(frame)[:, 1]
     out = pd.DataFrame(index=frame.index)
     if params.data.id_column:
         out[params.data.id_column] = frame[params.data.id_column]
-    out[params.data.target] = classify(probability, params.predict.threshold)
+    predicted = pd.Series(classify(probability, params.predict.threshold), index=frame.index)
+    out[params.data.target] = (
+        predicted if labels is None else predicted.map(dict(enumerate(labels)))
+    )
     if params.predict.probability_column:
         out[params.predict.probability_column] = probability
     return out
+
+
+def output_labels(params: Params, record: dict | None) -> tuple[Any, Any] | None:
+    """(negative, positive) as the training file spells them, or None for 0/1."""
+    if params.predict.labels == "binary":
+        return None
+    labels = labels_of(record)
+    if labels is None:
+        raise DataError(
+            f"{MODEL_PATH} records no target labels (predict.labels: original needs them); "
+            "run `dvc repro`"
+        )
+    return labels
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = stage_parser(__doc__)
     parser.add_argument("--input", help="CSV to score (default: params data.predict_path)")
     parser.add_argument("--output", help="CSV to write (default: params data.predictions_path)")
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace an existing --output file"
+    )
+    parser.add_argument(
+        "--allow-stale",
+        action="store_true",
+        help="score even if the fitted artifacts do not match params.yaml (warns)",
+    )
     args = parser.parse_args(argv)
     params = load_params(args.params)
     input_path = Path(args.input or params.data.predict_path)
-    output_path = Path(args.output or params.data.predictions_path)
-    check_paths(input_path, output_path)
+    output_path = check_output(
+        Path(args.output or params.data.predictions_path),
+        input_path=input_path,
+        params_path=Path(args.params),
+        params_values=params.model_dump(mode="json"),
+        own_output=params.data.predictions_path,
+        overwrite=args.overwrite,
+    )
+
+    from stages.core.model import load_fitted
+
+    chain, records = load_fitted()
+    check_fitted(records, params, args.params, allow_stale=args.allow_stale)
+    labels = output_labels(params, records[MODEL_PATH])
     frame = read_csv_checked(
         input_path,
         input_columns(params),
@@ -102,15 +139,13 @@ def main(argv: list[str] | None = None) -> None:
         na_values=params.data.na_values,
     )
     check_rows(frame, params, str(input_path))
-
-    from stages.core.model import load_fitted_chain
-
-    chain = load_fitted_chain()
     with about(str(input_path)):
-        scored = predictions(chain, frame, params)
+        scored = predictions(chain, frame, params, labels)
+    shown_path = args.output or params.data.predictions_path
     write_csv(scored, output_path)
-    positives = int(scored[params.data.target].sum())
-    print(f"predict: {len(scored)} rows scored ({positives} positive) → {output_path}")
+    record_written(output_path)
+    positives = int((scored[params.data.target] == (labels or (0, 1))[1]).sum())
+    print(f"predict: {len(scored)} rows scored ({positives} positive) → {shown_path}")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 
 It holds the gate verdict, the metrics of both splits, what changed against a base revision
 (`dvc metrics diff --md` and `dvc params diff --md`, default base HEAD), the params in
-force, and the static plot images. It never fails over a broken gate: it reports it.
+force, and the static plot images. It never fails over a broken gate: it reports it. Stale
+metrics are never judged: the gate section says why (fitted artifacts that no longer match
+params.yaml or the training data, naming the first differing key; or `dvc status`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import yaml
 
 from stages.core.artifacts import METRICS_PATH, REPORT_PATH, image_path, write_text
 from stages.core.cli import run_cli, stage_parser
-from stages.core.errors import DataError
+from stages.core.errors import PipelineError
 from stages.core.gate import check_fresh, judge, read_metrics, summary
 from stages.core.params import METRIC_NAMES, METRIC_SPLITS, Params, load_params
 
@@ -107,13 +109,25 @@ def images_section(report_path: Path) -> list[str]:
     return lines
 
 
-def build_report(params: Params, base: str, report_path: Path) -> str:
+def check_artifacts(params: Params, params_path: str) -> None:
+    """StaleError if the fitted chain behind the metrics no longer matches params.yaml or
+    the training data (stages.core.fitted); cheaper and more direct than `dvc status`."""
+    from stages.core.fitted import check_fitted
+    from stages.core.model import load_fitted
+
+    check_fitted(load_fitted()[1], params, params_path, fix="run `dvc repro`")
+
+
+def build_report(
+    params: Params, base: str, report_path: Path, params_path: str = "params.yaml"
+) -> str:
     metrics: dict[str, Any] | None = None
     problem = None
     try:
         metrics = read_metrics(METRICS_PATH)
+        check_artifacts(params, params_path)
         check_fresh()
-    except DataError as error:
+    except PipelineError as error:
         problem = str(error)
     lines = [
         "# Pipeline report",
@@ -154,7 +168,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     params = load_params(args.params)
     out = Path(args.out)
-    write_text(build_report(params, args.base, out), out)
+    write_text(build_report(params, args.base, out, args.params), out)
     print(f"report: wrote {out}")
 
 

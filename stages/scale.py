@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from stages.core.artifacts import ENCODED_DIR, SCALED_DIR, SCALER_PATH
 from stages.core.cli import run_cli, stage_parser
+from stages.core.fitted import fit_record
 from stages.core.params import load_params
 from stages.core.stage import read_splits, run_fit_stage
 from stages.core.transformers import build_scaler
@@ -16,7 +17,9 @@ def main(argv: list[str] | None = None) -> None:
     args = stage_parser(__doc__).parse_args(argv)
     params = load_params(args.params)
     scaler = build_scaler(params)
-    run_fit_stage(scaler, read_splits(ENCODED_DIR), SCALED_DIR, SCALER_PATH, params.data.train_path)
+    tables = read_splits(ENCODED_DIR)
+    record = fit_record("scale", params)
+    run_fit_stage(scaler, tables, SCALED_DIR, SCALER_PATH, params.data.train_path, record)
     print(f"scale: {params.scale.method} on {', '.join(params.features.numeric)}")
 
 

@@ -6,12 +6,13 @@ splits exactly like the notebook's `train_test_split(X, y, random_state=0)`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from stages.core.artifacts import SPLIT_DIR, table_path, write_table
+from stages.core.artifacts import SPLIT_DIR, file_sha256, table_path, write_table
 from stages.core.cli import run_cli, stage_parser
 from stages.core.contracts import binary_target, read_csv_checked
 from stages.core.errors import DataError
+from stages.core.fitted import source_record
 from stages.core.params import Params, load_params
 from stages.core.splitting import split_positions
 
@@ -39,6 +40,16 @@ def split_table(
     return table.iloc[train], table.iloc[test]
 
 
+def target_labels(raw: pd.DataFrame, train: pd.DataFrame, params: Params) -> tuple[Any, Any]:
+    """The target's (negative, positive) values as the file spells them: predict can write
+    them back (predict.labels: original). The negative one is the other class in train."""
+    target, positive = params.data.target, params.data.positive_label
+    negatives = raw[target].loc[train.index[train[target] == 0]]
+    negative = negatives.iloc[0]
+    negative = str(negative) if isinstance(positive, str) else negative
+    return getattr(negative, "item", lambda: negative)(), positive
+
+
 def main(argv: list[str] | None = None) -> None:
     args = stage_parser(__doc__).parse_args(argv)
     params = load_params(args.params)
@@ -50,8 +61,11 @@ def main(argv: list[str] | None = None) -> None:
         na_values=data.na_values,
     )
     train, test = split_table(raw, params, data.train_path)
-    write_table(train, table_path(SPLIT_DIR, "train"))
-    write_table(test, table_path(SPLIT_DIR, "test"))
+    # What the tables were made from travels in their metadata: the fitted steps record it.
+    sha256 = file_sha256(data.train_path)
+    source = source_record(data.train_path, sha256, target_labels(raw, train, params), params)
+    write_table(train, table_path(SPLIT_DIR, "train"), source)
+    write_table(test, table_path(SPLIT_DIR, "test"), source)
     print(f"split: {len(train)} train rows, {len(test)} test rows")
 
 

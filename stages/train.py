@@ -13,13 +13,15 @@ from stages.core.artifacts import (
     SCALED_DIR,
     SEARCH_PATH,
     SPLIT_DIR,
+    read_source,
     read_table,
     table_path,
+    write_fitted,
     write_json,
-    write_object,
 )
 from stages.core.cli import run_cli, stage_parser
 from stages.core.errors import about
+from stages.core.fitted import fit_record
 from stages.core.model import build_model, check_categories_fit_model, check_model_settings
 from stages.core.params import Params, load_params
 
@@ -57,7 +59,10 @@ def main(argv: list[str] | None = None) -> None:
         with about(params.data.train_path):
             check_categories_fit_model(chosen, train)
             model.fit(train[params.features.columns], train[params.data.target].to_numpy())
-    write_object(model, MODEL_PATH)
+    # The record holds params as given (a search's choice is in search.json) and what the
+    # split tables were made from: the training CSV's sha256 and the target's labels.
+    source = read_source(table_path(SPLIT_DIR, "train"))
+    write_fitted(model, MODEL_PATH, fit_record("train", params, source))
     write_json(report, SEARCH_PATH)
     n_features = len(model.named_steps["design"].get_feature_names_out())
     print(f"train: {chosen.train.model} fitted on {len(train)} rows, {n_features} model inputs")

@@ -178,7 +178,10 @@ def test_report_shows_what_changed_against_the_base(reproduced_copy: Path) -> No
     stale = run([sys.executable, "-m", "stages.report"], reproduced_copy).stdout
     assert stale == "report: wrote reports/report.md\n"
     report = (reproduced_copy / "reports/report.md").read_text()
-    assert "**gate: not judged**: metrics are stale" in report
+    assert (
+        "**gate: not judged**: models/model.joblib was fitted with train.C=1e+12, params.yaml "
+        "now says train.C=0.1; run `dvc repro`\n" in report
+    )
 
     run(["dvc", "repro"], reproduced_copy)
     run([sys.executable, "-m", "stages.report", "--base", "HEAD"], reproduced_copy)

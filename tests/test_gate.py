@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 
 from stages.core.errors import DataError, ParamsError
-from stages.core.gate import Verdict, judge, summary, table
+from stages.core.gate import RERUN, Verdict, judge, summary, table
 from stages.core.metrics import classification_metrics
 from stages.core.params import METRIC_NAMES, Bound, parse_params, read_params_file
-from tests.conftest import ROOT, run
+from stages.summary import lines as summary_lines
+from tests.conftest import ROOT, Cli, run
 
 RAW = read_params_file(ROOT / "params.yaml")
 METRICS = json.loads((ROOT / "metrics/metrics.json").read_text())
@@ -61,9 +62,29 @@ def test_metric_names_are_exactly_what_evaluate_writes() -> None:
         ({"test": {"accuracy": {"min": "0.7"}}}, "gate.test.accuracy.min: Input should be a valid"),
         ({"test": {"accuracy": {"max": True}}}, "gate.test.accuracy.max: Input should be a valid"),
         ({"test": {"accuracy": 0.7}}, "gate.test.accuracy: Input should be a valid dictionary"),
-        ({"test": {"accuracy": {}}}, "gate.test.accuracy: give min and/or max"),
+        ({"test": {"accuracy": {}}}, "gate.test.accuracy: give min, max and/or min_over_baseline"),
+        (
+            {"test": {"f1": {"min_over_baseline": 0.05}}},
+            "gate.test.f1.min_over_baseline: only accuracy has a baseline (accuracy of always "
+            "predicting the majority class); give f1 a min and/or max",
+        ),
+        (
+            {"train": {"baseline_accuracy": {"min_over_baseline": 0.0}}},
+            "gate.train.baseline_accuracy.min_over_baseline: only accuracy has a baseline",
+        ),
+        (
+            {"test": {"accuracy": {"min_over_baseline": 1.5}}},
+            "gate.test.accuracy.min_over_baseline: Input should be less than 1",
+        ),
+        (
+            {"test": {"accuracy": {"min_over_baseline": -0.1}}},
+            "gate.test.accuracy.min_over_baseline: Input should be greater than or equal to 0",
+        ),
         ({"test": {"accuracy": {"min": 0.9, "max": 0.8}}}, "min 0.9 is above max 0.8"),
-        ({"test": {"accuracy": {"minimum": 0.9}}}, "minimum: unknown key (allowed: min, max)"),
+        (
+            {"test": {"accuracy": {"minimum": 0.9}}},
+            "minimum: unknown key (allowed: min, max, min_over_baseline)",
+        ),
     ],
 )
 def test_a_bad_gate_is_a_params_error_naming_the_key(gate: object, message: str) -> None:
@@ -98,6 +119,50 @@ def test_a_bound_equal_to_the_value_passes_and_both_bounds_are_judged() -> None:
     verdicts = judge({"train": {"f1": Bound(min=0.5, max=0.5)}}, {"train": {"f1": 0.5}}, "m")
     assert [(v.bound, v.passed) for v in verdicts] == [("min", True), ("max", True)]
     assert summary(verdicts) == "gate: pass: all 2 thresholds hold"
+
+
+def test_min_over_baseline_is_judged_against_each_splits_own_baseline() -> None:
+    gate = {
+        "train": {"accuracy": Bound(min_over_baseline=0.2)},
+        "test": {"accuracy": Bound(min=0.7, min_over_baseline=0.05)},
+    }
+    metrics = {
+        "train": {"accuracy": 0.85, "baseline_accuracy": 0.6},
+        "test": {"accuracy": 0.74, "baseline_accuracy": 0.7},
+    }
+    verdicts = judge(gate, metrics, "m.json")
+    assert [(v.metric, v.bound, v.passed) for v in verdicts] == [
+        ("train.accuracy", "min", True),  # 0.85 >= 0.6 + 0.2
+        ("test.accuracy", "min", False),  # 0.74 <  0.7 + 0.05: above 0.7, not above baseline
+        ("test.accuracy", "min", True),  # the absolute min is judged too
+    ]
+    assert verdicts[0].limit == pytest.approx(0.8)
+    assert verdicts[1].cells() == [
+        "test.accuracy",
+        "min (>= 0.75 = baseline 0.7 + 0.05)",
+        "0.74",
+        "FAIL (0.01 below min)",
+    ]
+    assert verdicts[2].cells()[1] == "min (>= 0.7)"
+
+
+def test_the_same_relative_gate_fits_data_with_another_baseline() -> None:
+    """An absolute accuracy bound tuned to one dataset is wrong for another; a relative one
+    asks the same of both: a census-like 0.80 over a 0.76 baseline is no skill."""
+    gate = {"test": {"accuracy": Bound(min_over_baseline=0.05)}}
+    titanic = {"test": {"accuracy": 0.785, "baseline_accuracy": 0.623}}
+    census = {"test": {"accuracy": 0.80, "baseline_accuracy": 0.76}}
+    assert judge(gate, titanic, "m")[0].passed
+    assert not judge(gate, census, "m")[0].passed
+    assert judge({"test": {"accuracy": Bound(min=0.75)}}, census, "m")[0].passed
+
+
+def test_a_relative_bound_needs_the_baseline_in_the_metrics() -> None:
+    gate = {"test": {"accuracy": Bound(min_over_baseline=0.05)}}
+    with pytest.raises(DataError, match=r"m.json: has no test.baseline_accuracy; run `dvc"):
+        judge(gate, {"test": {"accuracy": 0.9}}, "m.json")
+    with pytest.raises(DataError, match=r"m.json: test.baseline_accuracy is null; run `dvc"):
+        judge(gate, {"test": {"accuracy": 0.9, "baseline_accuracy": None}}, "m.json")
 
 
 def test_a_null_metric_fails_its_threshold() -> None:
@@ -140,18 +205,24 @@ def test_check_passes_on_the_reproduced_pipeline(reproduced_copy: Path) -> None:
         "test.log_loss",
     }
     assert rows["test.accuracy"].split()[-2:] == ["0.784753", "pass"]
+    assert "min (>= 0.743318 = baseline 0.623318 + 0.12)" in rows["test.accuracy"]
     assert "max (<= 0.6)" in rows["test.log_loss"]
 
 
 def test_check_fails_naming_the_metric_above_its_value(reproduced_copy: Path) -> None:
     # The gate is not a stage param: raising a threshold needs no rerun, only a new verdict.
-    set_text(reproduced_copy / "params.yaml", "accuracy: {min: 0.75}", "accuracy: {min: 0.80}")
+    params = reproduced_copy / "params.yaml"
+    set_text(params, "accuracy: {min_over_baseline: 0.12}", "accuracy: {min_over_baseline: 0.2}")
     result = check(reproduced_copy)
     assert result.returncode == 1, result.stdout + result.stderr
     failed = [line for line in result.stdout.splitlines() if "FAIL" in line]
-    assert failed[0].split()[0] == "test.accuracy"
-    assert failed[0].endswith("FAIL (0.0152466 below min)")
+    assert failed[0].split()[:2] == ["test.accuracy", "min"]
+    assert "(>= 0.823318 = baseline 0.623318 + 0.2)" in failed[0]
+    assert failed[0].endswith("FAIL (0.038565 below min)")
     assert failed[1] == "gate: FAIL: 1 of 5 thresholds broken: test.accuracy"
+    set_text(params, "accuracy: {min_over_baseline: 0.2}", "accuracy: {min: 0.80}")
+    failed = [line for line in check(reproduced_copy).stdout.splitlines() if "FAIL" in line]
+    assert failed[0].endswith("FAIL (0.0152466 below min)")
 
 
 def test_check_refuses_missing_or_unreadable_metrics(reproduced_copy: Path) -> None:
@@ -203,3 +274,48 @@ def test_check_help_describes_the_exit_codes() -> None:
     assert "usage: python -m stages.check" in result.stdout
     for phrase in ("Exit 0", "Exit 1", "Exit 2", "--metrics", "--no-status"):
         assert phrase in result.stdout
+
+
+# --- the short summary `make repro` ends with ----------------------------------------------
+
+
+def test_summary_shows_accuracy_and_roc_auc_per_split(reproduced: Path, cli: Cli) -> None:
+    result = cli("summary", reproduced)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "split  accuracy  roc_auc   baseline_accuracy",
+        "train  0.848802  0.904476  0.613772",
+        "test   0.784753  0.851190  0.623318",
+        "every metric: make metrics",
+    ]
+
+
+def test_summary_adds_the_cv_means_when_the_search_ran() -> None:
+    metrics = {**METRICS, "cv": {"accuracy_mean": 0.8354, "roc_auc_mean": 0.87, "folds": 5}}
+    lines = summary_lines(metrics)
+    assert lines[3] == "cv (mean)  0.835400  0.870000  -"
+    assert max(len(line) for line in lines) < 60
+
+
+def test_summary_of_missing_metrics_says_to_rerun(tmp_path: Path, cli: Cli) -> None:
+    result = cli("summary", tmp_path)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == "error: metrics/metrics.json: not found; " + RERUN + "\n"
+
+
+def test_make_repro_ends_with_the_summary_and_make_metrics_shows_every_metric() -> None:
+    def recipe(target: str) -> list[str]:
+        return run(["make", "--no-print-directory", "-n", target], ROOT).stdout.splitlines()
+
+    assert recipe("repro")[-2:] == ["dvc repro", "python -m stages.summary"]
+    assert recipe("tuned")[-1] == "python -m stages.summary"
+    assert recipe("metrics")[-1] == "dvc metrics show"
+
+
+def test_report_shows_the_effective_bounds() -> None:
+    from stages.report import gate_section
+
+    section = gate_section(parse_params(RAW), METRICS, None)
+    assert "**gate: pass: all 5 thresholds hold**" in section
+    expected = "| test.accuracy | min (>= 0.743318 = baseline 0.623318 + 0.12) | 0.784753 | pass |"
+    assert expected in section

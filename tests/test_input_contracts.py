@@ -49,7 +49,8 @@ def score(reproduced_copy: Path, cli: Cli) -> Scorer:
             (project / "new.csv").write_text(text)
         output = project / "scored.csv"
         output.write_text(PREVIOUS)
-        return cli("predict", project, "--input", "new.csv", "--output", "scored.csv"), output
+        args = ("--input", "new.csv", "--output", "scored.csv", "--overwrite")
+        return cli("predict", project, *args), output
 
     return call
 

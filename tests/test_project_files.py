@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,21 +12,48 @@ from pathlib import Path
 import pytest
 import yaml
 
+from benchmarks.run import project_files
 from stages.core import artifacts
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run
 
 DVC_YAML = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
-DATA_CHECKSUMS = {
-    "data/titanic.csv": "7d118fef8b6ccf7f81111877bc388536f7b1e498a655e3d649d19aaa010e9f6f",
-    "data/titanic_unlabeled.csv": (
-        "56023b9948236f3c7a1c9448fcf418b283e109ef177fa8c7e069158dd7dd52b2"
-    ),
-}
+SUMS = ROOT / "data/SHA256SUMS"  # `sha256sum -c data/SHA256SUMS` from the repo's root
 
 
-@pytest.mark.parametrize(("path", "sha256"), DATA_CHECKSUMS.items())
-def test_committed_data_is_the_documented_file(path: str, sha256: str) -> None:
-    assert hashlib.sha256((ROOT / path).read_bytes()).hexdigest() == sha256
+def recorded_checksums() -> dict[str, str]:
+    """path -> sha256, as the repo records them (sha256sum's format)."""
+    lines = SUMS.read_text(encoding="utf-8").splitlines()
+    return {path: digest for digest, path in (line.split("  ", 1) for line in lines if line)}
+
+
+def test_checksums_are_recorded_in_the_repo_for_every_input() -> None:
+    assert set(recorded_checksums()) == {"data/titanic.csv", "data/titanic_unlabeled.csv"}
+
+
+@pytest.mark.parametrize("path", ["data/titanic.csv", "data/titanic_unlabeled.csv"])
+def test_committed_data_is_the_documented_file(path: str) -> None:
+    assert hashlib.sha256((ROOT / path).read_bytes()).hexdigest() == recorded_checksums()[path]
+
+
+def test_nothing_refers_to_files_outside_the_repo() -> None:
+    """A clone holds only the repo: a path into the development folder's neighbours (the
+    reference notebook, the original data) is a dead link there."""
+    needle = "shared" + "/"  # split, so this file does not find itself
+    offenders = [
+        f"{name}:{number}"
+        for name in project_files()
+        if not name.endswith(".lock")
+        for number, line in enumerate(_text_lines(ROOT / name), start=1)
+        if needle in line
+    ]
+    assert offenders == []
+
+
+def _text_lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:  # a binary file (images): no links in it
+        return []
 
 
 def local_imports(module_path: Path) -> set[str]:
@@ -73,7 +101,8 @@ def artifact_locations() -> dict[str, Path]:
 def test_dvc_yaml_outputs_and_artifacts_locations_agree() -> None:
     """What DVC tracks is exactly where `artifacts` writes, in both directions: each out is
     one of its locations, and each location is an out, inside one, or a folder holding
-    outs; the report is the one artifact DVC does not track (`make report`, git-ignored)."""
+    outs. Two local files are deliberately not DVC's: the report (`make report`) and
+    predict's record of the files it wrote (both git-ignored)."""
     outs = {
         str(next(iter(o))) if isinstance(o, dict) else str(o)
         for stage in DVC_YAML.values()
@@ -84,7 +113,7 @@ def test_dvc_yaml_outputs_and_artifacts_locations_agree() -> None:
     locations = {name: str(path) for name, path in artifact_locations().items()}
     assert outs <= set(locations.values())
     for name, location in locations.items():
-        if name == "REPORT_PATH":
+        if name in ("REPORT_PATH", "WRITTEN_PATH"):
             continue
         inside = any(location == o or location.startswith(f"{o}/") for o in outs)
         holds = any(o.startswith(f"{location}/") for o in outs)
@@ -103,3 +132,37 @@ def test_ruff_check_and_format_are_clean() -> None:
     for args in (["check", "."], ["format", "--check", "."]):
         result = subprocess.run([str(ruff), *args], cwd=ROOT, capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_own_data_goes_into_experiment_commits_unless_dvc_tracks_it(
+    reproduced_copy: Path,
+) -> None:
+    """README, "Use your own data": `dvc exp run` commits an untracked data file a stage
+    reads into the experiment's git commit; after `dvc add` only the small .dvc file goes in.
+    (The copy has the same bytes as the Titanic file, so DVC restores the later stages.)"""
+    project = reproduced_copy
+    shutil.copy(project / "data/titanic.csv", project / "data/mine.csv")
+
+    def exp_files(name: str) -> set[str]:
+        run(["dvc", "exp", "run", "-n", name, "-S", "data.train_path=data/mine.csv"], project)
+        refs = run(["git", "for-each-ref", "--format=%(refname)", "refs/exps"], project).stdout
+        ref = next(line for line in refs.splitlines() if line.endswith(f"/{name}"))
+        listed = run(["git", "ls-tree", "-r", "--name-only", ref, "data/"], project).stdout
+        return set(listed.splitlines())
+
+    assert "data/mine.csv" in exp_files("untracked")
+    run(["git", "checkout", "-q", "--", "params.yaml", "dvc.lock"], project)
+    run(["dvc", "add", "-q", "data/mine.csv"], project)
+    assert "/mine.csv" in (project / "data/.gitignore").read_text().splitlines()
+    run(["git", "add", "data/mine.csv.dvc", "data/.gitignore"], project)
+    run(["git", "commit", "-q", "-m", "track data/mine.csv with DVC"], project)
+    files = exp_files("tracked")
+    assert "data/mine.csv.dvc" in files
+    assert "data/mine.csv" not in files
+
+
+def test_dvc_add_refuses_a_file_git_already_tracks(project: Path) -> None:
+    result = run(["dvc", "add", "data/titanic.csv"], project, check=False)
+    assert result.returncode != 0
+    assert "already tracked by SCM" in result.stderr
+    assert "git rm -r --cached 'data/titanic.csv'" in result.stderr

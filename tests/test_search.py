@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,7 @@ from stages.core.search import candidates, cross_validate_chain, search
 from tests.conftest import ROOT
 
 RAW = read_params_file(ROOT / "params.yaml")
+HGB_KEYS = list(RAW["train"]["hist_gradient_boosting"])  # every key, as params.yaml lists them
 
 
 def params_with(train: dict[str, Any] | None = None, **sections: Any) -> Any:
@@ -80,18 +82,59 @@ def test_an_invalid_grid_combination_is_a_params_error_before_any_fit() -> None:
         candidates(params)
 
 
+LR_KEYS = "C, fit_intercept, solver, max_iter, penalty, l1_ratio, class_weight, tol, random_state"
+
+
 @pytest.mark.parametrize(
     ("grid", "message"),
     [
-        ({"Cc": [1.0]}, r"train.search.grid.Cc: not a key of the train section"),
-        ({"hist_gradient_boosting.depth": [2]}, r"grid.hist_gradient_boosting.depth: not a key"),
-        ({"C": []}, r"give at least one value"),
-        ({"model": ["logistic_regression"]}, r"cannot be searched"),
+        ({"Cc": [1.0]}, "train.search.grid.Cc: not a hyperparameter of train.model"),
+        ({"hist_gradient_boosting.depth": [2]}, "grid.hist_gradient_boosting.depth: not a hyper"),
+        ({"C": []}, "give at least one value"),
+        ({"model": ["logistic_regression"]}, "cannot be searched"),
+        ({"search.folds": [3]}, "cannot be searched"),
     ],
 )
 def test_grid_keys_are_validated_with_params(grid: dict, message: str) -> None:
-    with pytest.raises(ParamsError, match=message):
+    with pytest.raises(ParamsError, match=re.escape(message)):
         params_with(train={"search": {"grid": grid}})
+
+
+def test_a_grid_over_the_other_familys_keys_is_refused_naming_the_allowed_ones() -> None:
+    """A logistic-regression grid on the tree model changed nothing the fit reads: every
+    candidate was the same model, and `cv.best.C` a tie-break reported as a finding."""
+    grid = {"C": [0.1, 1.0], "class_weight": [None, "balanced"]}
+    with pytest.raises(ParamsError) as error:
+        params_with(train={"model": "hist_gradient_boosting", "search": {"grid": grid}})
+    assert str(error.value) == (
+        "params.yaml: train.search.grid.C: not a hyperparameter of train.model "
+        "'hist_gradient_boosting' (its grid keys: "
+        + ", ".join(f"hist_gradient_boosting.{key}" for key in HGB_KEYS)
+        + ")"
+    )
+    tree_grid = {"hist_gradient_boosting.learning_rate": [0.05, 0.1]}
+    with pytest.raises(ParamsError) as error:
+        params_with(train={"search": {"grid": tree_grid}})  # logistic regression
+    assert str(error.value) == (
+        "params.yaml: train.search.grid.hist_gradient_boosting.learning_rate: not a hyperparameter "
+        f"of train.model 'logistic_regression' (its grid keys: {LR_KEYS})"
+    )
+
+
+def test_each_family_searches_its_own_keys() -> None:
+    tree = params_with(
+        train={
+            "model": "hist_gradient_boosting",
+            "search": {"grid": {"hist_gradient_boosting.max_depth": [2, None]}},
+        }
+    )
+    assert [s for s, _ in candidates(tree)] == [
+        {"hist_gradient_boosting.max_depth": 2},
+        {"hist_gradient_boosting.max_depth": None},
+    ]
+    assert [p.train.hist_gradient_boosting.max_depth for _, p in candidates(tree)] == [2, None]
+    linear = params_with(train={"search": {"grid": {key: [1.0] for key in ("C", "tol")}}})
+    assert len(candidates(linear)) == 1
 
 
 def test_tree_model_gets_native_categories_and_keeps_missing_values() -> None:

@@ -9,6 +9,8 @@ and DVC never reruns or re-caches for nothing.
 from __future__ import annotations
 
 import contextlib
+import errno
+import hashlib
 import json
 import os
 import tempfile
@@ -16,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from stages.core.errors import DataError
+from stages.core.errors import DataError, PipelineError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -42,6 +44,21 @@ SEARCH_PATH = MODELS_DIR / "search.json"
 
 COEFFICIENTS_PATH = PLOTS_DIR / "coefficients.csv"
 REPORT_PATH = Path("reports/report.md")
+# What `python -m stages.predict --output` wrote (path → sha256), so a later run may replace
+# its own earlier output without --overwrite. Local state: git-ignored, never a DVC output.
+WRITTEN_PATH = Path(".pipeline/written.json")
+
+# The fitted artifacts, in the order new rows go through them.
+FITTED_PATHS = {
+    "featurize": FEATURIZER_PATH,
+    "impute": IMPUTER_PATH,
+    "encode": ENCODER_PATH,
+    "scale": SCALER_PATH,
+    "train": MODEL_PATH,
+}
+FIX = "run `dvc checkout` or `dvc repro`"
+# Key of the split tables' Parquet metadata that says what they were made from.
+SOURCE_KEY = b"pipeline.source"
 
 SPLITS = ("train", "test")
 
@@ -63,24 +80,80 @@ def image_path(name: str) -> Path:
 
 @contextlib.contextmanager
 def atomic_path(target: Path | str) -> Iterator[Path]:
-    """Yield a temporary path next to `target`; rename it over `target` only on success."""
+    """Yield a temporary path next to `target`; rename it over `target` only on success.
+
+    A failed write (disk full, no permission) leaves the previous file as it was, removes
+    the temporary file and becomes one line naming the target.
+    """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(handle)
-    temporary = Path(name)
+    temporary: Path | None = None
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        os.close(handle)
+        temporary = Path(name)
         yield temporary
         os.chmod(temporary, 0o644)
         os.replace(temporary, target)
+    except OSError as error:
+        raise write_error(target, error) from None
     finally:
-        temporary.unlink(missing_ok=True)
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
 
 
-def write_table(frame: pd.DataFrame, path: Path | str) -> None:
-    """Parquet keeps dtypes (categories included) across stages, unlike CSV."""
+def write_error(target: Path, error: OSError) -> PipelineError:
+    """One line for a write that failed for a reason outside the pipeline (disk, rights)."""
+    text = str(error)
+    if error.errno in (errno.ENOSPC, errno.EDQUOT) or "No space left" in text:
+        reason = "no space left on device"
+    else:
+        reason = (error.strerror or text or type(error).__name__).lower()
+    return PipelineError(f"{target}: cannot write: {reason}; the previous file is unchanged")
+
+
+def file_sha256(path: Path | str) -> str:
+    """The file's sha256 (hex), read in chunks."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _unreadable(path: Path, what: str) -> DataError:
+    return DataError(
+        f"{path}: cannot be read as {what} (damaged or not made by this pipeline); {FIX}"
+    )
+
+
+def write_table(frame: pd.DataFrame, path: Path | str, source: dict | None = None) -> None:
+    """Parquet keeps dtypes (categories included) across stages, unlike CSV.
+
+    `source` (the split tables only) goes into the file's metadata: what the table was made
+    from, so whoever fits on it can record that too (stages.core.fitted).
+    """
     with atomic_path(path) as temporary:
-        frame.to_parquet(temporary, engine="pyarrow", compression="zstd", index=True)
+        if source is None:
+            frame.to_parquet(temporary, engine="pyarrow", compression="zstd", index=True)
+            return
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(frame, preserve_index=True)
+        metadata = {**(table.schema.metadata or {}), SOURCE_KEY: json.dumps(source).encode()}
+        pq.write_table(table.replace_schema_metadata(metadata), temporary, compression="zstd")
+
+
+def read_source(path: Path | str) -> dict | None:
+    """The `source` a table was written with (None: none), from its metadata only."""
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: not found; run the stage that writes it (dvc repro)")
+    try:
+        metadata = pq.read_schema(path).metadata or {}
+        return json.loads(metadata[SOURCE_KEY]) if SOURCE_KEY in metadata else None
+    except Exception:  # pyarrow and json raise many kinds for a damaged file
+        raise _unreadable(path, "Parquet") from None
 
 
 def read_table(path: Path | str, columns: list[str] | None = None) -> pd.DataFrame:
@@ -95,12 +168,15 @@ def read_table(path: Path | str, columns: list[str] | None = None) -> pd.DataFra
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: not found; run the stage that writes it (dvc repro)")
-    if columns is not None:
-        import pyarrow.parquet as pq
+    try:
+        if columns is not None:
+            import pyarrow.parquet as pq
 
-        present = set(pq.read_schema(path).names)
-        columns = [column for column in columns if column in present]
-    return pd.read_parquet(path, engine="pyarrow", columns=columns)
+            present = set(pq.read_schema(path).names)
+            columns = [column for column in columns if column in present]
+        return pd.read_parquet(path, engine="pyarrow", columns=columns)
+    except Exception:  # a truncated or foreign file: pyarrow raises many kinds
+        raise _unreadable(path, "Parquet") from None
 
 
 def table_columns(path: Path | str) -> list[str]:
@@ -110,7 +186,11 @@ def table_columns(path: Path | str) -> list[str]:
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: not found; run the stage that writes it (dvc repro)")
-    return [name for name in pq.read_schema(path).names if not name.startswith("__index")]
+    try:
+        names = pq.read_schema(path).names
+    except Exception:  # a truncated or foreign file
+        raise _unreadable(path, "Parquet") from None
+    return [name for name in names if not name.startswith("__index")]
 
 
 def write_object(obj: Any, path: Path | str) -> None:
@@ -121,13 +201,29 @@ def write_object(obj: Any, path: Path | str) -> None:
         joblib.dump(obj, temporary, compress=3)
 
 
+def write_fitted(obj: Any, path: Path | str, record: dict) -> None:
+    """A fitted step with the record of what it was fitted with (stages.core.fitted)."""
+    write_object({"fitted_with": record, "object": obj}, path)
+
+
+def read_fitted(path: Path | str) -> tuple[Any, dict | None]:
+    """A fitted step and its record (None: written before records existed)."""
+    stored = read_object(path)
+    if isinstance(stored, dict) and set(stored) == {"fitted_with", "object"}:
+        return stored["object"], stored["fitted_with"]
+    return stored, None
+
+
 def read_object(path: Path | str) -> Any:
     import joblib
 
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: not found; run the stage that writes it (dvc repro)")
-    return joblib.load(path)
+    try:
+        return joblib.load(path)
+    except Exception:  # unpickling garbage raises almost anything
+        raise _unreadable(path, "a fitted object") from None
 
 
 def write_json(data: Any, path: Path | str) -> None:
@@ -142,7 +238,9 @@ def read_json(path: Path | str) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
-        raise DataError(f"{path}: not valid JSON (line {error.lineno})") from None
+        raise DataError(f"{path}: not valid JSON (line {error.lineno}); {FIX}") from None
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: not valid JSON (not UTF-8 text); {FIX}") from None
 
 
 def write_csv(frame: pd.DataFrame, path: Path | str) -> None:

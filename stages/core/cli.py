@@ -1,9 +1,12 @@
-"""What every stage's command line shares: `--params`, and one-line expected errors."""
+"""What every stage's command line shares: `--params`, one-line expected errors, and
+library warnings (scikit-learn's UndefinedMetricWarning, numpy's overflow) as one line
+each, `warning: ...`, instead of raw multi-line warnings with source paths."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Callable
 
 from stages.core.errors import PipelineError, fail
@@ -22,10 +25,25 @@ def stage_parser(description: str) -> argparse.ArgumentParser:
 
 def run_cli(main: Callable[[list[str] | None], None], argv: list[str] | None = None) -> None:
     """Run a stage's `main`: expected errors in one line (exit 2), bugs with a traceback."""
-    try:
-        main(argv)
-    except PipelineError as error:
-        fail(error)
-    except KeyboardInterrupt:
-        print("error: interrupted; outputs were left as they were", file=sys.stderr)
-        raise SystemExit(130) from None
+    with warnings.catch_warnings():
+        warnings.showwarning = one_line_warning
+        try:
+            main(argv)
+        except PipelineError as error:
+            fail(error)
+        except KeyboardInterrupt:
+            print("error: interrupted; outputs were left as they were", file=sys.stderr)
+            raise SystemExit(130) from None
+
+
+def one_line_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: object = None,
+    line: str | None = None,
+) -> None:
+    """`warning: <message> (<category>)` on stderr: no file path, no source line."""
+    text = " ".join(str(message).split())
+    print(f"warning: {text} ({category.__name__})", file=sys.stderr)

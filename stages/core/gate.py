@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from stages.core.errors import DataError
-from stages.core.params import Bound
+from stages.core.params import BASELINE_METRIC, Bound
 
 EXIT_FAIL = 1
 RERUN = "run `dvc repro` to bring the pipeline up to date, then check again"
@@ -28,8 +28,12 @@ class Verdict:
 
     metric: str  # dotted, e.g. "test.accuracy"
     bound: str  # "min" or "max"
-    limit: float
+    limit: float  # the effective bound, e.g. baseline + margin for min_over_baseline
     value: float | None
+    # For a min_over_baseline bound, where the limit came from: the split's baseline
+    # accuracy and the margin params.yaml asks over it (both None for an absolute bound).
+    baseline: float | None = None
+    margin: float | None = None
 
     @property
     def passed(self) -> bool:
@@ -49,7 +53,11 @@ class Verdict:
     def cells(self) -> list[str]:
         shown = "null" if self.value is None else f"{self.value:.6g}"
         sign = ">=" if self.bound == "min" else "<="
-        return [self.metric, f"{self.bound} ({sign} {self.limit:g})", shown, self.outcome]
+        bound = f"{self.bound} ({sign} {self.limit:g})"
+        if self.baseline is not None:  # the effective bound, and how it was made
+            made = f"baseline {self.baseline:g} + {self.margin:g}"
+            bound = f"{self.bound} ({sign} {self.limit:g} = {made})"
+        return [self.metric, bound, shown, self.outcome]
 
 
 def judge(gate: dict[str, dict[str, Bound]], metrics: dict[str, Any], source: str) -> list[Verdict]:
@@ -62,16 +70,29 @@ def judge(gate: dict[str, dict[str, Bound]], metrics: dict[str, Any], source: st
         if not isinstance(values, dict):
             raise DataError(f"{source}: has no {split!r} metrics; {RERUN}")
         for name, bound in bounds.items():
-            if name not in values:
-                raise DataError(f"{source}: has no {split}.{name}; {RERUN}")
-            value = values[name]
-            if value is not None and not isinstance(value, int | float):
-                raise DataError(f"{source}: {split}.{name} is not a number ({value!r}); {RERUN}")
+            value = _number(values, split, name, source)
+            metric = f"{split}.{name}"
+            if bound.min_over_baseline is not None:
+                baseline = _number(values, split, BASELINE_METRIC, source)
+                if baseline is None:
+                    raise DataError(f"{source}: {split}.{BASELINE_METRIC} is null; {RERUN}")
+                margin = bound.min_over_baseline
+                verdicts.append(Verdict(metric, "min", baseline + margin, value, baseline, margin))
             for side in ("min", "max"):
                 limit = getattr(bound, side)
                 if limit is not None:
-                    verdicts.append(Verdict(f"{split}.{name}", side, limit, value))
+                    verdicts.append(Verdict(metric, side, limit, value))
     return verdicts
+
+
+def _number(values: dict[str, Any], split: str, name: str, source: str) -> float | None:
+    """A metric's value (None if null); absent or not a number means the metrics are stale."""
+    if name not in values:
+        raise DataError(f"{source}: has no {split}.{name}; {RERUN}")
+    value = values[name]
+    if value is not None and not isinstance(value, int | float):
+        raise DataError(f"{source}: {split}.{name} is not a number ({value!r}); {RERUN}")
+    return value
 
 
 def read_metrics(path: Path) -> dict[str, Any]:

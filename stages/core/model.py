@@ -7,6 +7,7 @@ it the scaled table and never has to know how features become a matrix.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -178,21 +179,18 @@ def feature_names(model: Pipeline) -> list[str]:
     return list(model.named_steps["design"].get_feature_names_out())
 
 
+def load_fitted() -> tuple[Pipeline, dict[Path, dict | None]]:
+    """The chain the stages fitted and persisted, as one Pipeline, with each artifact's
+    record of what it was fitted with (stages.core.fitted checks them against params)."""
+    from stages.core.artifacts import FITTED_PATHS, read_fitted
+
+    steps, records = [], {}
+    for path in FITTED_PATHS.values():
+        step, records[path] = read_fitted(path)
+        steps.append(step)
+    return compose_fitted(*steps), records
+
+
 def load_fitted_chain() -> Pipeline:
     """The chain the stages fitted and persisted, read back as one Pipeline."""
-    from stages.core.artifacts import (
-        ENCODER_PATH,
-        FEATURIZER_PATH,
-        IMPUTER_PATH,
-        MODEL_PATH,
-        SCALER_PATH,
-        read_object,
-    )
-
-    return compose_fitted(
-        read_object(FEATURIZER_PATH),
-        read_object(IMPUTER_PATH),
-        read_object(ENCODER_PATH),
-        read_object(SCALER_PATH),
-        read_object(MODEL_PATH),
-    )
+    return load_fitted()[0]

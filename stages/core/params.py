@@ -155,9 +155,10 @@ GridValue = float | int | str | bool | dict[int, float] | None
 class SearchParams(_Section):
     """Cross-validated grid search on the train split (off by default).
 
-    `grid` maps a key of the train section (`C`, `penalty`, `class_weight`,
-    `hist_gradient_boosting.learning_rate`, ...) to the values to try; every combination
-    is validated like params.yaml itself before any fitting.
+    `grid` maps a hyperparameter of the chosen `train.model` (`C`, `penalty`,
+    `class_weight`, ... for logistic_regression; `hist_gradient_boosting.learning_rate`, ...
+    for hist_gradient_boosting) to the values to try; every combination is validated like
+    params.yaml itself before any fitting.
     """
 
     enabled: bool = False
@@ -200,9 +201,25 @@ class TrainParams(_Section):
         return self
 
 
+# The keys a grid may search for each train.model: that family's own hyperparameters. A key
+# of the other family would change nothing the fit reads, so every candidate would be the
+# same model and the "best" value a coin toss reported as a finding.
+GRID_KEYS: dict[str, tuple[str, ...]] = {
+    "logistic_regression": tuple(
+        name
+        for name in TrainParams.model_fields
+        if name not in ("model", "hist_gradient_boosting", "search")
+    ),
+    "hist_gradient_boosting": tuple(
+        f"hist_gradient_boosting.{name}" for name in HistGradientBoostingParams.model_fields
+    ),
+}
+
+
 class PredictParams(_Section):
     threshold: float = Field(default=0.5, gt=0.0, lt=1.0)
     probability_column: ColumnName | None = "probability"
+    labels: Literal["binary", "original"] = "binary"
 
 
 class PlotsParams(_Section):
@@ -227,18 +244,28 @@ METRIC_NAMES = (
     "baseline_accuracy",
 )
 METRIC_SPLITS = ("train", "test")
+# The one metric with a per-split baseline in metrics.json (`baseline_accuracy`), so the only
+# one a gate may bound relative to it: F1, ROC AUC or log loss of a majority-class guess are
+# degenerate (0, 0.5, undefined), not a baseline a margin could be added to.
+RELATIVE_METRIC = "accuracy"
+BASELINE_METRIC = "baseline_accuracy"
 
 
 class Bound(_Section):
-    """A metric's acceptable range: `min` and/or `max`, both inclusive."""
+    """A metric's acceptable range: `min` and/or `max`, both inclusive, and/or
+    `min_over_baseline`: at least this much above the split's `baseline_accuracy` (the
+    accuracy of always predicting the majority class), a bound that means the same on any
+    dataset. Only accuracy has such a baseline; Params refuses it on other metrics.
+    """
 
     min: float | None = None
     max: float | None = None
+    min_over_baseline: float | None = Field(default=None, ge=0.0, lt=1.0)
 
     @model_validator(mode="after")
     def _some_and_ordered(self) -> Bound:
-        if self.min is None and self.max is None:
-            raise ValueError("give min and/or max")
+        if self.min is None and self.max is None and self.min_over_baseline is None:
+            raise ValueError("give min, max and/or min_over_baseline")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"min {self.min} is above max {self.max}")
         return self
@@ -265,10 +292,16 @@ class Params(_Section):
                 raise _KeyedError(
                     f"gate.{split}", f"unknown split (known: {', '.join(METRIC_SPLITS)})"
                 )
-            for name in bounds:
+            for name, bound in bounds.items():
                 if name not in METRIC_NAMES:
                     raise _KeyedError(
                         f"gate.{split}.{name}", f"unknown metric (known: {', '.join(METRIC_NAMES)})"
+                    )
+                if bound.min_over_baseline is not None and name != RELATIVE_METRIC:
+                    raise _KeyedError(
+                        f"gate.{split}.{name}.min_over_baseline",
+                        f"only {RELATIVE_METRIC} has a baseline ({RELATIVE_METRIC} of always "
+                        f"predicting the majority class); give {name} a min and/or max",
                     )
         return self
 
@@ -327,13 +360,15 @@ class Params(_Section):
                 )
 
     def _check_search_grid(self) -> None:
+        """Each grid key must be a hyperparameter of the model family train.model chooses."""
+        allowed = GRID_KEYS[self.train.model]
         for key in self.train.search.grid:
-            model: Any = TrainParams
-            for part in key.split("."):
-                fields = getattr(model, "model_fields", {})
-                if part not in fields:
-                    raise _KeyedError(f"train.search.grid.{key}", "not a key of the train section")
-                model = fields[part].annotation
+            if key not in allowed:
+                raise _KeyedError(
+                    f"train.search.grid.{key}",
+                    f"not a hyperparameter of train.model {self.train.model!r} "
+                    f"(its grid keys: {', '.join(allowed)})",
+                )
 
     def raw_columns(self, *, with_target: bool = True, with_id: bool = True) -> dict[str, str]:
         """Every column the params need from a raw file, with the key that names it.

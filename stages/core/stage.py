@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from stages.core.artifacts import SPLITS, read_table, table_path, write_object, write_table
+from stages.core.artifacts import SPLITS, read_table, table_path, write_fitted, write_table
 from stages.core.errors import about
 
 if TYPE_CHECKING:
@@ -38,13 +38,15 @@ def run_fit_stage(
     output_folder: Path,
     fitted_path: Path,
     raw_source: str,
+    record: dict,
 ) -> dict[str, pd.DataFrame]:
-    """Fit and apply, then write everything only once all of it has succeeded.
+    """Fit and apply, then write everything only once all of it has succeeded; the fitted
+    step is stored with `record` (stages.core.fitted.fit_record: what it was fitted with).
 
     Errors about rows name `raw_source`: row labels are still the raw file's positions.
     """
     with about(raw_source):
         outputs = fit_and_apply(step, tables)
     write_splits(outputs, output_folder)
-    write_object(step, fitted_path)
+    write_fitted(step, fitted_path, record)
     return outputs
