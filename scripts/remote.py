@@ -6,7 +6,7 @@ DVC's own messages are kept (they name the file and the remote's answer); this a
 credentials". A pull fetches into the cache first and checks out only when every object
 arrived, so a failed pull leaves the workspace as it was.
 
-    python -m scripts.remote push   # dvc push --run-cache
+    python -m scripts.remote push   # dvc push --run-cache, plus uncached outputs of runs
     python -m scripts.remote pull   # dvc fetch, then dvc checkout
 """
 
@@ -17,6 +17,9 @@ import re
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
 
 README_SECTION = 'README, "Share results with your team"'
 EXIT_FAILED = 1
@@ -122,15 +125,57 @@ def default_remote(action: str) -> str:
     raise SystemExit(EXIT_NOT_CONFIGURED)
 
 
+# `dvc fetch` only warns (exit 0) when an object is in neither the cache nor the remote;
+# a checkout after it would then fill the workspace partly. Treated as a failure.
+MISSING_WARNING = re.compile(r"do not exist neither locally nor on remote", re.IGNORECASE)
+
+
 def transfer(action: str, remote: str, *args: str) -> bool:
     """Run one dvc command, pass its output on, and explain a failure in one more line."""
     result = dvc(*args)
     sys.stdout.write(result.stdout)
     sys.stderr.write(result.stderr)
-    if result.returncode == 0:
+    if result.returncode == 0 and not MISSING_WARNING.search(result.stderr):
         return True
     print(diagnose(result.stderr + result.stdout, action, remote), file=sys.stderr)
     return False
+
+
+def push_uncached_run_outputs(remote: str) -> bool:
+    """Upload the `cache: false` outputs (metrics.json) recorded in the run cache.
+
+    DVC copies such outputs into the cache when it records a run, but `dvc push --run-cache`
+    uploads only the run records and the outputs of the current dvc.lock (treeverse/dvc#5749):
+    a teammate's `dvc repro --pull` then finds the run but not its metrics and reruns the
+    stage. Pushing those few small objects makes every pushed run restorable.
+    """
+    from dvc.repo import Repo
+    from dvc_data.hashfile.hash_info import HashInfo
+
+    with Repo() as repo:
+        uncached = {
+            out.def_path for stage in repo.index.stages for out in stage.outs if not out.use_cache
+        }
+        hashes = {
+            HashInfo("md5", out["md5"])
+            for record in Path(repo.stage_cache.cache_dir).glob("*/*/*")
+            for out in (yaml.safe_load(record.read_text()) or {}).get("outs", [])
+            if out.get("path") in uncached and "md5" in out
+        }
+        present = {found for found in hashes if repo.cache.local.exists(found.value)}
+        if not present:
+            return True
+        result = repo.cloud.push(present, remote=remote)
+    if result.failed:
+        print(
+            f"error: make push: {len(result.failed)} uncached run output(s) could not be "
+            f"uploaded to remote '{remote}': run `make push` again",
+            file=sys.stderr,
+        )
+        return False
+    if result.transferred:
+        print(f"{len(result.transferred)} uncached run outputs pushed (metrics)")
+    return True
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -139,7 +184,7 @@ def main(argv: list[str] | None = None) -> None:
     action = parser.parse_args(argv).action
     remote = default_remote(action)
     if action == "push":
-        ok = transfer(action, remote, "push", "--run-cache")
+        ok = transfer(action, remote, "push", "--run-cache") and push_uncached_run_outputs(remote)
     else:
         ok = transfer(action, remote, "fetch") and transfer(action, remote, "checkout")
     if not ok:

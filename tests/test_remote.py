@@ -128,14 +128,16 @@ def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3]:
 def aws_env(cwd: Path, key_id: str, secret: str, **extra: str) -> dict[str, str]:
     """The test project's environment plus S3 credentials; nothing read from ~/.aws."""
     env = cli_env(cwd)
+    empty = cwd.parent / "aws-config-empty"
+    empty.touch()
     for name in [name for name in env if name.startswith("AWS_")]:
         del env[name]
     env.update(
         AWS_ACCESS_KEY_ID=key_id,
         AWS_SECRET_ACCESS_KEY=secret,
         AWS_DEFAULT_REGION=REGION,
-        AWS_CONFIG_FILE=os.devnull,
-        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        AWS_CONFIG_FILE=str(empty),
+        AWS_SHARED_CREDENTIALS_FILE=str(empty),
         AWS_EC2_METADATA_DISABLED="true",  # never ask a cloud metadata address for a key
         **extra,
     )
@@ -260,14 +262,16 @@ def test_remote_config_in_git_holds_no_secret(alice: Clone, s3: S3) -> None:
 def test_teammate_pulls_every_output_byte_identical_and_repro_is_a_no_op(
     alice: Clone, bob: Pulled
 ) -> None:
-    # Before the pull a fresh clone has only what git holds: metrics.json (cache: false).
+    # Before the pull a fresh clone has only what git holds: metrics.json (cache: false),
+    # the .dvc file and the default CSVs.
     assert set(bob.before) == {
         "metrics/metrics.json",
+        "data/passengers.csv.dvc",
         "data/titanic.csv",
         "data/titanic_unlabeled.csv",
     }
     pulled = outputs(bob.clone.path)
-    assert len(pulled) > 40
+    assert len(pulled) > 30
     assert pulled == outputs(alice.path)
     assert bob.status.strip() == "Data and pipelines are up to date."
     assert ran_stages(bob.repro) == []
@@ -321,8 +325,9 @@ def test_repro_pull_restores_a_teammates_run_from_the_run_cache(
     carol = fresh_clone(alice, tmp_path / "carol", s3)
     assert "data/predictions.csv" not in outputs(carol.path)
     set_param(carol.path / "params.yaml", "train", "C", TUNED_C)
-    repro = sh(["dvc", "repro", "--pull"], carol.path, carol.env).stdout
-    assert ran_stages(repro) == []
+    repro = sh(["dvc", "repro", "--pull", "-v"], carol.path, carol.env)
+    assert ran_stages(repro.stdout) == [], repro.stdout + repro.stderr
+    repro = repro.stdout
     for name in ("train", "evaluate", "predict"):
         assert f"Stage '{name}' is cached - skipping run, checking out outputs" in repro
     assert outputs(carol.path) == outputs(bob.path)
@@ -377,7 +382,9 @@ def test_pull_and_push_with_wrong_credentials(alice: Clone, s3: S3, tmp_path: Pa
     clone.env.update(AWS_ACCESS_KEY_ID="AKIAWRONGWRONGWRONG0", AWS_SECRET_ACCESS_KEY="wrong")
     refused = "The AWS Access Key Id you provided does not exist in our records"
     set_credentials = "set the credentials in the environment (S3: AWS_ACCESS_KEY_ID"
-    assert_failed_pull(clone, refused, "the remote refused the credentials", set_credentials)
+    # A pull's first call is a HEAD request, whose refusal has no body: DVC shows "403".
+    forbidden = "Forbidden: An error occurred (403)"
+    assert_failed_pull(clone, forbidden, "the remote refused the credentials", set_credentials)
     wrong = Clone(alice.path, {**alice.env, "AWS_ACCESS_KEY_ID": "AKIAWRONGWRONGWRONG0"})
     before = workspace(alice.path)
     pushed = remote("push", wrong.path, wrong.env, check=False)
@@ -403,7 +410,7 @@ def test_pull_with_an_object_missing_from_the_remote(alice: Clone, s3: S3, tmp_p
     try:
         assert_failed_pull(
             clone,
-            "failed to download",
+            "Some of the cache files do not exist neither locally nor on remote",
             "outputs are missing from the remote",
             "ask them to run `make push`, or rebuild here with `make repro`",
         )
