@@ -435,3 +435,27 @@ def test_diagnose_names_the_failure_and_the_next_step(stderr: str, kind: str) ->
     assert line.startswith("error: make pull: ")
     assert kind in line
     assert "\n" not in line
+
+
+def test_workflow_restores_outputs_before_reproducing() -> None:
+    """CI pulls from the remote when its secrets are set, else restores a dvc.lock-keyed cache."""
+    workflow = yaml.safe_load((ROOT / ".github/workflows/pipeline.yml").read_text())
+    job = workflow["jobs"]["pipeline"]
+    assert job["env"]["AWS_ACCESS_KEY_ID"] == "${{ secrets.AWS_ACCESS_KEY_ID }}"
+    steps = job["steps"]
+    at = {
+        name: next(i for i, step in enumerate(steps) if test(step))
+        for name, test in {
+            "cache": lambda step: step.get("uses", "").startswith("actions/cache@"),
+            "restore": lambda step: "make pull" in step.get("run", ""),
+            "repro": lambda step: step.get("run") == "make repro",
+            "push": lambda step: step.get("run") == "make push",
+        }.items()
+    }
+    assert at["cache"] < at["restore"] < at["repro"] < at["push"]
+    cache = steps[at["cache"]]
+    assert cache["with"]["path"] == ".dvc/cache"
+    assert "hashFiles('dvc.lock')" in cache["with"]["key"]
+    assert "env.HAVE_REMOTE != 'true'" in cache["if"]
+    assert "dvc checkout" in steps[at["restore"]]["run"]
+    assert "github.event_name == 'push'" in steps[at["push"]]["if"]
