@@ -18,7 +18,7 @@ export DVC_NO_ANALYTICS := 1
 export UV_COMPILE_BYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup repro tuned metrics check report test lint format clean bench
+.PHONY: help setup repro tuned metrics check report test lint format clean bench push pull
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -70,6 +70,15 @@ report: setup ## Write reports/report.md (params, metrics, gate, diffs vs BASE=H
 
 test: setup ## Set up, then run the whole test suite (lint included)
 	pytest -n 2 --dist loadfile
+
+# Share results (README, "Share results with your team"): push outputs and the run cache to
+# the default DVC remote, or pull this commit's outputs from it. scripts/remote.py keeps DVC's
+# messages and adds the next step; with no remote it says how to add one.
+push: setup ## Upload outputs and the run cache to the DVC remote (dvc push --run-cache)
+	python -m scripts.remote push
+
+pull: setup ## Download this commit's outputs from the DVC remote (dvc fetch + checkout)
+	python -m scripts.remote pull
 
 BENCH_RESULTS := benchmarks/results
 bench: setup ## Benchmarks: staged vs one process at 891 (real), 100k and 1M rows; a table
