@@ -55,7 +55,9 @@ def score_table(model: Any, table: pd.DataFrame, params: Params) -> pd.DataFrame
     )
 
 
-def evaluate(model: Any, tables: dict[str, pd.DataFrame], params: Params) -> tuple[dict, dict]:
+def evaluate(
+    model: Any, tables: dict[str, pd.DataFrame], params: Params
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Per-split scores and metrics, with the majority-class baseline of each split."""
     scored = {split: score_table(model, table, params) for split, table in tables.items()}
     majority = majority_class(scored["train"]["actual"])
@@ -75,14 +77,16 @@ def majority_class(actual: pd.Series) -> int:
     return int(min(counts.index[counts == counts.max()]))
 
 
-def cross_validation_metrics(search: dict) -> dict | None:
+def cross_validation_metrics(search: dict[str, Any]) -> dict[str, Any] | None:
     """The search's CV summary for metrics.json (`cv.*`), or None when search was off."""
     if not search.get("enabled"):
         return None
     return {key: value for key, value in search.items() if key not in ("enabled", "results")}
 
 
-def write_plots(model: Any, scored: dict, metrics: dict, params: Params) -> None:
+def write_plots(
+    model: Any, scored: dict[str, Any], metrics: dict[str, Any], params: Params
+) -> None:
     """Plot tables for DVC, then PNGs drawn from exactly those tables."""
     from stages.core.figures import all_figures
     from stages.core.plots import coefficient_table, curve_tables

@@ -46,14 +46,14 @@ def check_rows(frame: pd.DataFrame, params: Params, source: str) -> None:
     if id_column:
         missing = frame[id_column].isna()
         if missing.any():
-            first = missing.to_numpy().argmax()
+            first = int(missing.to_numpy().argmax())
             raise DataError(
                 f"{source}: column {id_column!r}, line {line_of(frame.index[first])}: the id is "
                 "missing (every row to score needs one; or set data.id_column: null)"
             )
         duplicated = frame[id_column].duplicated()
         if duplicated.any():
-            first = duplicated.to_numpy().argmax()
+            first = int(duplicated.to_numpy().argmax())
             raise DataError(
                 f"{source}: column {id_column!r}, line {line_of(frame.index[first])}: "
                 f"id {shown(frame[id_column].iloc[first])} appears more than once"
@@ -90,7 +90,7 @@ def predictions(
     return out
 
 
-def output_labels(params: Params, record: dict | None) -> tuple[Any, Any] | None:
+def output_labels(params: Params, record: dict[str, Any] | None) -> tuple[Any, Any] | None:
     """(negative, positive) as the training file spells them, or None for 0/1."""
     if params.predict.labels == "binary":
         return None

@@ -8,6 +8,8 @@ refitting every preprocessing step inside each fold; the test split is never rea
 
 from __future__ import annotations
 
+from typing import Any
+
 from stages.core.artifacts import (
     MODEL_PATH,
     SCALED_DIR,
@@ -26,7 +28,7 @@ from stages.core.model import build_model, check_categories_fit_model, check_mod
 from stages.core.params import Params, load_params
 
 
-def choose_params(params: Params) -> tuple[Params, dict]:
+def choose_params(params: Params) -> tuple[Params, dict[str, Any]]:
     """The params to fit with, and the search summary (just `enabled: false` when off)."""
     if not params.train.search.enabled:
         return params, {"enabled": False}

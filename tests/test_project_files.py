@@ -134,6 +134,14 @@ def test_ruff_check_and_format_are_clean() -> None:
         assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_mypy_type_checks_the_stages_strictly_in_the_core() -> None:
+    """`make lint`'s type check (settings in pyproject.toml: strict on stages/core)."""
+    mypy = Path(sys.executable).parent / "mypy"
+    result = subprocess.run([str(mypy)], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Success: no issues found" in result.stdout
+
+
 def test_own_data_goes_into_experiment_commits_unless_dvc_tracks_it(
     reproduced_copy: Path,
 ) -> None:

@@ -124,7 +124,9 @@ def _unreadable(path: Path, what: str) -> DataError:
     )
 
 
-def write_table(frame: pd.DataFrame, path: Path | str, source: dict | None = None) -> None:
+def write_table(
+    frame: pd.DataFrame, path: Path | str, source: dict[str, Any] | None = None
+) -> None:
     """Parquet keeps dtypes (categories included) across stages, unlike CSV.
 
     `source` (the split tables only) goes into the file's metadata: what the table was made
@@ -142,7 +144,7 @@ def write_table(frame: pd.DataFrame, path: Path | str, source: dict | None = Non
         pq.write_table(table.replace_schema_metadata(metadata), temporary, compression="zstd")
 
 
-def read_source(path: Path | str) -> dict | None:
+def read_source(path: Path | str) -> dict[str, Any] | None:
     """The `source` a table was written with (None: none), from its metadata only."""
     import pyarrow.parquet as pq
 
@@ -201,12 +203,12 @@ def write_object(obj: Any, path: Path | str) -> None:
         joblib.dump(obj, temporary, compress=3)
 
 
-def write_fitted(obj: Any, path: Path | str, record: dict) -> None:
+def write_fitted(obj: Any, path: Path | str, record: dict[str, Any]) -> None:
     """A fitted step with the record of what it was fitted with (stages.core.fitted)."""
     write_object({"fitted_with": record, "object": obj}, path)
 
 
-def read_fitted(path: Path | str) -> tuple[Any, dict | None]:
+def read_fitted(path: Path | str) -> tuple[Any, dict[str, Any] | None]:
     """A fitted step and its record (None: written before records existed)."""
     stored = read_object(path)
     if isinstance(stored, dict) and set(stored) == {"fitted_with", "object"}:

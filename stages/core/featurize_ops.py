@@ -157,7 +157,9 @@ class Sum(DerivationOp):
         return list(self.columns)
 
     def apply(self, frame: pd.DataFrame, learned: Any) -> pd.Series:
-        total = sum(_numbers(frame, column) for column in self.columns)
+        total = _numbers(frame, self.columns[0])
+        for column in self.columns[1:]:
+            total = total + _numbers(frame, column)
         return (total + float(self.add or 0.0)).astype("float64")
 
 
@@ -201,7 +203,7 @@ class Log1p(DerivationOp):
                 f"column {self.column!r}, line {line_of(values.index[first])}: log1p needs "
                 f"values above -1, got {shown(values.iloc[first])}"
             )
-        return np.log1p(values).astype("float64")
+        return values.apply(np.log1p).astype("float64")
 
 
 class IsMissing(DerivationOp):

@@ -26,7 +26,7 @@ def _pyplot() -> Any:
     return plt
 
 
-def roc_figure(curves: dict[str, pd.DataFrame], metrics: dict[str, dict]) -> Any:
+def roc_figure(curves: dict[str, pd.DataFrame], metrics: dict[str, dict[str, Any]]) -> Any:
     """ROC per split on one axes (scikit-learn's RocCurveDisplay), labelled with its AUC."""
     from sklearn.metrics import RocCurveDisplay
 
@@ -49,7 +49,9 @@ def roc_figure(curves: dict[str, pd.DataFrame], metrics: dict[str, dict]) -> Any
     return figure
 
 
-def precision_recall_figure(curves: dict[str, pd.DataFrame], metrics: dict[str, dict]) -> Any:
+def precision_recall_figure(
+    curves: dict[str, pd.DataFrame], metrics: dict[str, dict[str, Any]]
+) -> Any:
     """Precision against recall per split (PrecisionRecallDisplay); the dot is the operating
     point (the threshold)."""
     from sklearn.metrics import PrecisionRecallDisplay
@@ -145,7 +147,7 @@ def _finish(axes: Any, title: str, xlabel: str, ylabel: str) -> None:
 
 
 def all_figures(
-    tables: dict[str, dict[str, pd.DataFrame]], coefficients: pd.DataFrame, metrics: dict
+    tables: dict[str, dict[str, pd.DataFrame]], coefficients: pd.DataFrame, metrics: dict[str, Any]
 ) -> dict[str, Any]:
     """name → figure, for tables[split][curve] as written by evaluate."""
 

@@ -179,7 +179,7 @@ def feature_names(model: Pipeline) -> list[str]:
     return list(model.named_steps["design"].get_feature_names_out())
 
 
-def load_fitted() -> tuple[Pipeline, dict[Path, dict | None]]:
+def load_fitted() -> tuple[Pipeline, dict[Path, dict[str, Any] | None]]:
     """The chain the stages fitted and persisted, as one Pipeline, with each artifact's
     record of what it was fitted with (stages.core.fitted checks them against params)."""
     from stages.core.artifacts import FITTED_PATHS, read_fitted

@@ -307,7 +307,7 @@ class Params(_Section):
 
     @model_validator(mode="after")
     def _columns_are_consistent(self) -> Params:
-        reserved = {self.data.target, self.data.id_column} - {None}
+        reserved = {self.data.target} | ({self.data.id_column} if self.data.id_column else set())
         for name, columns in (
             ("numeric", self.features.numeric),
             ("categorical", self.features.categorical),
@@ -332,7 +332,7 @@ class Params(_Section):
         self._check_search_grid()
         return self
 
-    def _check_derivations(self, reserved: set[str | None]) -> None:
+    def _check_derivations(self, reserved: set[str]) -> None:
         """Inputs must exist before use, and each op must get the kind of column it needs."""
         kinds: dict[str, str] = {}
         derive = self.featurize.derive
@@ -401,7 +401,7 @@ class _YamlLoader(yaml.SafeLoader):
     """SafeLoader that reads `1e12` as a float, as YAML 1.2 (and DVC's `-S`) does, and
     refuses a key given twice in one mapping (PyYAML would silently keep the last)."""
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)

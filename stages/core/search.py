@@ -101,7 +101,7 @@ def cross_validate_chain(
     target = params.data.target
     names = sorted({*REPORTED, params.train.search.scoring})
     every = scorers(params)
-    return cross_validate(
+    scores: dict[str, Any] = cross_validate(
         build_chain(params),
         table.drop(columns=[target]),
         table[target].to_numpy(),
@@ -111,6 +111,7 @@ def cross_validate_chain(
         return_estimator=return_estimator,
         return_indices=return_estimator,
     )
+    return scores
 
 
 def search(params: Params, table: pd.DataFrame) -> tuple[Params, dict[str, Any]]:

@@ -38,7 +38,7 @@ def run_fit_stage(
     output_folder: Path,
     fitted_path: Path,
     raw_source: str,
-    record: dict,
+    record: dict[str, Any],
 ) -> dict[str, pd.DataFrame]:
     """Fit and apply, then write everything only once all of it has succeeded; the fitted
     step is stored with `record` (stages.core.fitted.fit_record: what it was fitted with).

@@ -157,8 +157,9 @@ class CategoricalEncoder(_FrameTransformer):
         self._check_columns(frame, list(self.categories_))
         out = frame.copy()
         for column, categories in self.categories_.items():
-            codes = pd.Index(categories).get_indexer(frame[column])
-            coded = pd.Categorical.from_codes(codes, categories=categories)
+            known = pd.Index(categories)
+            codes = known.get_indexer(frame[column]).astype(np.int64)
+            coded = pd.Categorical.from_codes(codes, categories=known)
             if self.handle_unknown == "error":
                 self._refuse_unknown(frame[column], codes == -1)
             out[column] = pd.Series(coded, index=frame.index)
