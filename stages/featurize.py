@@ -15,6 +15,7 @@ from stages.core.artifacts import (
     table_path,
 )
 from stages.core.cli import run_cli, stage_parser
+from stages.core.contracts import check_derived_rows
 from stages.core.derivations import build_featurizer
 from stages.core.errors import ParamsError
 from stages.core.params import Params, load_params
@@ -40,7 +41,14 @@ def main(argv: list[str] | None = None) -> None:
     # the target (at 10M rows, long text columns such as names cost seconds and GBs).
     needed = list(params.raw_columns(with_id=False))
     tables = read_splits(SPLIT_DIR, needed)
-    run_fit_stage(featurizer, tables, FEATURED_DIR, FEATURIZER_PATH, params.data.train_path)
+    run_fit_stage(
+        featurizer,
+        tables,
+        FEATURED_DIR,
+        FEATURIZER_PATH,
+        params.data.train_path,
+        check=lambda outputs: check_derived_rows(outputs, params),
+    )
     derived = ", ".join(params.featurize.derive) or "none (tables pass through)"
     print(f"featurize: derived columns: {derived}")
 

@@ -43,9 +43,11 @@ class DataParams(_Section):
     predictions_path: str = Field(min_length=1)
     target: ColumnName
     positive_label: int | str
-    id_column: ColumnName | None = None
+    # "" names a first column with an empty header (a CSV written with pandas' index).
+    id_column: str | None = None
     na_values: list[str] = Field(default_factory=list)
     delimiter: str = Field(default=",", min_length=1, max_length=1)
+    strip_whitespace: bool = False
 
     @field_validator("positive_label")
     @classmethod
@@ -364,6 +366,24 @@ class Bound(_Section):
         return self
 
 
+class MinClassRows(_Section):
+    """Fewest rows of each class a split may hold: a model fitted or judged on fewer is noise."""
+
+    train: int = Field(default=10, ge=1)
+    test: int = Field(default=1, ge=1)
+
+
+class ChecksParams(_Section):
+    """The raw data's contract beyond types: class counts per split and per-column ranges.
+
+    `ranges` maps a column read as numbers to its valid `min` and/or `max` (inclusive);
+    split checks every row of the labelled file against them, predict every row it scores.
+    """
+
+    min_class_rows: MinClassRows = MinClassRows()
+    ranges: dict[ColumnName, Bound] = Field(default_factory=dict)
+
+
 class Params(_Section):
     data: DataParams
     features: FeaturesParams
@@ -375,6 +395,7 @@ class Params(_Section):
     train: TrainParams
     predict: PredictParams = PredictParams()
     plots: PlotsParams = PlotsParams()
+    checks: ChecksParams = ChecksParams()
     gate: dict[str, dict[str, Bound]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -457,6 +478,33 @@ class Params(_Section):
                     raise _KeyedError(f"train.search.grid.{key}", "not a key of the train section")
                 model = fields[part].annotation
 
+    @model_validator(mode="after")
+    def _ranges_name_number_columns(self) -> Params:
+        """A range on a column the pipeline never reads as numbers would never be checked."""
+        numbers = self.raw_number_columns()
+        for column in self.checks.ranges:
+            if column not in numbers:
+                raise _KeyedError(
+                    f"checks.ranges.{column}",
+                    "not a column read as numbers from the data (a raw column in "
+                    "features.numeric, or a number input of featurize.derive)",
+                )
+        return self
+
+    def raw_number_columns(self) -> dict[str, str]:
+        """Raw columns read as numbers (numeric features, number inputs of derivations),
+        each with the params key that makes it one: their type is checked at split."""
+        derived = set(self.featurize.derive)
+        numbers = {c: "features.numeric" for c in self.features.numeric if c not in derived}
+        for name, spec in self.featurize.derive.items():
+            needs = _DERIVE_INPUT_KIND.get(spec.op)
+            if spec.op == "equals":
+                needs = "text" if isinstance(spec.value, str) else "number"
+            for column in spec.inputs:
+                if needs == "number" and column not in derived:
+                    numbers.setdefault(column, f"featurize.derive.{name}")
+        return numbers
+
     def raw_columns(self, *, with_target: bool = True, with_id: bool = True) -> dict[str, str]:
         """Every column the params need from a raw file, with the key that names it.
 
@@ -465,7 +513,7 @@ class Params(_Section):
         """
         data = self.data
         required = {data.target: "data.target"} if with_target else {}
-        if data.id_column and with_id:
+        if data.id_column is not None and with_id:
             required[data.id_column] = "data.id_column"
         derived = set(self.featurize.derive)
         for key, columns in (

@@ -6,6 +6,7 @@ fitted step to both splits, and writes the tables and the fitted object.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,13 +39,17 @@ def run_fit_stage(
     output_folder: Path,
     fitted_path: Path,
     raw_source: str,
+    check: Callable[[dict[str, pd.DataFrame]], None] | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Fit and apply, then write everything only once all of it has succeeded.
+    """Fit and apply, then write everything only once all of it (and `check` on the
+    outputs) has succeeded.
 
-    Errors about rows name `raw_source`: row labels are still the raw file's positions.
+    Errors about rows name `raw_source`: row labels still give the raw file's lines.
     """
     with about(raw_source):
         outputs = fit_and_apply(step, tables)
+        if check is not None:
+            check(outputs)
     write_splits(outputs, output_folder)
     write_object(step, fitted_path)
     return outputs
