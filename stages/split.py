@@ -42,9 +42,12 @@ def main(argv: list[str] | None = None) -> None:
     args = stage_parser(__doc__).parse_args(argv)
     params = load_params(args.params)
     data = params.data
+    required = params.raw_columns()
+    for column in params.checks.ranges:
+        required.setdefault(column, f"checks.ranges.{column}")
     raw = read_csv_checked(
         data.train_path,
-        params.raw_columns(),
+        required,
         delimiter=data.delimiter,
         na_values=data.na_values,
         strip_whitespace=data.strip_whitespace,

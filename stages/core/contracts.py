@@ -476,7 +476,16 @@ def check_raw_rows(
             issues.append((label, f"{prefix}{no_strategy(column, label)}"))
     for column, bound in params.checks.ranges.items():
         if column in numbers:
-            issues.extend(_range_issue(frame[column], numbers[column], column, bound, prefix))
+            issue = _range_issue(frame[column], numbers[column], column, bound)
+            if issue is not None:
+                label, problem = issue
+                written = _cell_text(path, params.data.delimiter, frame, column, label)
+                issues.append(
+                    (
+                        label,
+                        f"{prefix}column {column!r}, line {line_of(label)}: {written} {problem}",
+                    )
+                )
     if issues:
         raise DataError(min(issues, key=lambda issue: issue[0])[1])
 
@@ -527,23 +536,18 @@ def _check_numbers(
 
 
 def _range_issue(
-    values: pd.Series, numbers: pd.Series, column: str, bound: Any, prefix: str
-) -> list[tuple[int, str]]:
+    values: pd.Series, numbers: pd.Series, column: str, bound: Any
+) -> tuple[Any, str] | None:
+    """The first row outside [min, max] (missing values are not checked), and why."""
     low = numbers < bound.min if bound.min is not None else False
     high = numbers > bound.max if bound.max is not None else False
     outside = low | high
     if not outside.any():
-        return []
-    label, value = first_flagged(values, outside)
+        return None
+    label, _ = first_flagged(values, outside)
     below = bound.min is not None and numbers.loc[label] < bound.min
     side, limit = ("below the minimum", bound.min) if below else ("above the maximum", bound.max)
-    return [
-        (
-            label,
-            f"{prefix}column {column!r}, line {line_of(label)}: {shown(value)} is {side} "
-            f"{limit:g} (checks.ranges.{column})",
-        )
-    ]
+    return label, f"is {side} {limit:g} (checks.ranges.{column})"
 
 
 def _cell_text(

@@ -376,8 +376,9 @@ class MinClassRows(_Section):
 class ChecksParams(_Section):
     """The raw data's contract beyond types: class counts per split and per-column ranges.
 
-    `ranges` maps a column read as numbers to its valid `min` and/or `max` (inclusive);
-    split checks every row of the labelled file against them, predict every row it scores.
+    `ranges` maps a raw column to its valid `min` and/or `max` (inclusive): split checks
+    every row of the labelled file (which must have the column), predict every row it
+    scores that has it. Values must be numbers; missing ones are left to impute.
     """
 
     min_class_rows: MinClassRows = MinClassRows()
@@ -478,22 +479,9 @@ class Params(_Section):
                     raise _KeyedError(f"train.search.grid.{key}", "not a key of the train section")
                 model = fields[part].annotation
 
-    @model_validator(mode="after")
-    def _ranges_name_number_columns(self) -> Params:
-        """A range on a column the pipeline never reads as numbers would never be checked."""
-        numbers = self.raw_number_columns()
-        for column in self.checks.ranges:
-            if column not in numbers:
-                raise _KeyedError(
-                    f"checks.ranges.{column}",
-                    "not a column read as numbers from the data (a raw column in "
-                    "features.numeric, or a number input of featurize.derive)",
-                )
-        return self
-
     def raw_number_columns(self) -> dict[str, str]:
-        """Raw columns read as numbers (numeric features, number inputs of derivations),
-        each with the params key that makes it one: their type is checked at split."""
+        """Raw columns read as numbers (numeric features, number inputs of derivations,
+        columns given a range in checks.ranges), each with the key that makes it one."""
         derived = set(self.featurize.derive)
         numbers = {c: "features.numeric" for c in self.features.numeric if c not in derived}
         for name, spec in self.featurize.derive.items():
@@ -503,6 +491,8 @@ class Params(_Section):
             for column in spec.inputs:
                 if needs == "number" and column not in derived:
                     numbers.setdefault(column, f"featurize.derive.{name}")
+        for column in self.checks.ranges:
+            numbers.setdefault(column, f"checks.ranges.{column}")
         return numbers
 
     def raw_columns(self, *, with_target: bool = True, with_id: bool = True) -> dict[str, str]:

@@ -60,17 +60,20 @@ def check_class_rows(
     Two rows can be fitted and scored, and the numbers then mean nothing: the split stops
     before anything is written instead. `names` gives each class's value in the file.
     """
-    for split, rows in positions.items():
-        counts = np.bincount(labels.to_numpy()[rows], minlength=2)
+    counts = {
+        split: np.bincount(labels.to_numpy()[rows], minlength=2)
+        for split, rows in positions.items()
+    }
+    if 0 in counts["train"]:
+        raise DataError(
+            f"{source}: the train split holds only class {int(counts['train'].argmax())} of "
+            f"{target!r}; a model needs both (use more rows, or split.stratify: true)"
+        )
+    for split, split_counts in counts.items():
         for value in (0, 1):
-            if split == "train" and counts[value] == 0:
+            if split_counts[value] < minimum[split]:
                 raise DataError(
-                    f"{source}: the train split holds only class {1 - value} of {target!r}; "
-                    "a model needs both (use more rows, or split.stratify: true)"
-                )
-            if counts[value] < minimum[split]:
-                raise DataError(
-                    f"{source}: the {split} split holds {counts[value]} row(s) of class {value} "
-                    f"({target} = {names[value]}); checks.min_class_rows.{split} asks for at "
-                    f"least {minimum[split]} (use more rows, or lower it)"
+                    f"{source}: the {split} split holds {split_counts[value]} row(s) of class "
+                    f"{value} ({target} = {names[value]}); checks.min_class_rows.{split} asks "
+                    f"for at least {minimum[split]} (use more rows, or lower it)"
                 )

@@ -113,7 +113,8 @@ class ColumnImputer(_FrameTransformer):
                 fill_value=spec.get("fill_value"),
                 keep_empty_features=True,
             )
-            self.imputers_[column] = imputer.fit(_for_sklearn(values))
+            with np.errstate(over="ignore"):  # an overflow is fixed just below
+                self.imputers_[column] = imputer.fit(_for_sklearn(values))
             if spec["strategy"] in ("mean", "median"):
                 _fix_overflow(self.imputers_[column], values[column], spec["strategy"])
         return self
@@ -150,10 +151,12 @@ class ColumnImputer(_FrameTransformer):
 def _fix_overflow(imputer: Any, values: pd.Series, strategy: str) -> None:
     """A mean or median whose arithmetic overflowed (two fares of 1e308 sum to inf, and
     SimpleImputer then fills 0), recomputed on values scaled by a power of two (exact)."""
-    if np.isfinite(imputer.statistics_[0]):
-        return
     numbers = values.to_numpy(dtype=np.float64)
     numbers = numbers[~np.isnan(numbers)]
+    with np.errstate(over="ignore"):
+        overflows = not np.isfinite(np.abs(numbers).sum())
+    if np.isfinite(imputer.statistics_[0]) and not overflows:
+        return
     scale = np.ldexp(1.0, int(np.frexp(np.abs(numbers).max())[1]) - 1)
     reduce = np.mean if strategy == "mean" else np.median
     with np.errstate(over="ignore"):
