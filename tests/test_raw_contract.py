@@ -241,9 +241,15 @@ def test_lines_count_blank_lines_and_quoted_newlines(project: Path, cli: Cli) ->
         "a,b\r\n1,x\r\n\r\n2,y\r\n",
         'a,b\n\n1,"x\ny"\n  \n2,"""q""\n"\n3,z\n\n',
         '\n\na,"b\nc"\n1,x\n2,y',
+        "a,b\n 1,x \n \t \n\t2,y\t\n  \n",
     ],
 )
-def test_row_labels_are_physical_lines(tmp_path: Path, text: str) -> None:
+@pytest.mark.parametrize("chunk", [2, 1 << 22])
+def test_row_labels_are_physical_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, chunk: int
+) -> None:
+    """As the csv module counts them; tiny chunks cross every boundary."""
+    monkeypatch.setattr("stages.core.contracts._CHUNK", chunk)
     path = tmp_path / "f.csv"
     path.write_bytes(text.encode())
     frame = pd.read_csv(path)

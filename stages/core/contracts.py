@@ -271,40 +271,66 @@ def _count_lines(path: Path) -> int:
 def _record_start_lines(path: Path) -> np.ndarray:
     """First physical line (1-based) of each non-blank record, header included.
 
-    A record ends at a newline outside double quotes (quote parity, as CSV doubles a quote
+    A record ends at a newline outside double quotes (quote parity: CSV doubles a quote
     inside a quoted field); a record of only spaces, tabs or CRs is blank, as for pandas.
+    The file is memory-mapped and scanned in chunks: memory is one integer per line.
     """
     import numpy as np
 
-    starts: list[np.ndarray] = []
-    offset, parity, newlines = 0, 0, 0
-    end_of_last, last_content = -1, -1  # byte offsets: previous record end, last non-blank
-    line_of_next = 1
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            data = np.frombuffer(chunk, dtype=np.uint8)
-            positions = np.arange(offset, offset + data.size)
-            quotes = np.bitwise_xor.accumulate(data == ord('"')) ^ parity
-            newline = data == ord("\n")
-            line_before = newlines + np.cumsum(newline) - newline  # newlines before each byte
-            content = ~np.isin(data, np.frombuffer(b" \t\r\n", dtype=np.uint8))
-            last = np.maximum.accumulate(np.where(content, positions, -1))
-            last = np.maximum(last, last_content)
-            ends = np.flatnonzero(newline & (quotes == 0))
-            previous = np.concatenate(([end_of_last], positions[ends[:-1]]))
-            filled = last[ends] > previous
-            first_lines = np.concatenate(([line_of_next], line_before[ends[:-1]] + 2))
-            starts.append(first_lines[filled])
-            if ends.size:
-                end_of_last = int(positions[ends[-1]])
-                line_of_next = int(line_before[ends[-1]]) + 2
-            parity = int(quotes[-1])
-            last_content = int(last[-1])
-            newlines += int(newline.sum())
-            offset += data.size
-    if last_content > end_of_last:  # a last record without a newline
-        starts.append(np.asarray([line_of_next]))
-    return np.concatenate(starts) if starts else np.zeros(0, dtype=np.int64)
+    if path.stat().st_size == 0:
+        return np.zeros(0, dtype=np.int64)
+    data = np.memmap(path, dtype=np.uint8, mode="r")
+    ends, indices = [], []  # each record's terminating newline: byte offset, newline count
+    quotes = newlines = 0
+    for start in range(0, data.size, _CHUNK):
+        block = data[start : start + _CHUNK]
+        newline = np.flatnonzero(block == ord("\n"))
+        quote = np.flatnonzero(block == ord('"'))
+        outside = (np.searchsorted(quote, newline) + quotes) % 2 == 0
+        ends.append(newline[outside] + start)
+        indices.append(np.flatnonzero(outside) + newlines)
+        quotes, newlines = quotes + quote.size, newlines + newline.size
+    if data[-1] != ord("\n"):  # a last record without a newline
+        ends.append(np.asarray([data.size]))
+        indices.append(np.asarray([newlines]))
+    end = np.concatenate(ends)
+    index = np.concatenate(indices)
+    begin = np.concatenate(([0], end[:-1] + 1))
+    first_lines = np.concatenate(([1], index[:-1] + 2))
+    return first_lines[_has_content(data, begin, end)]
+
+
+def _has_content(data: np.ndarray, begin: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Whether each byte range [begin, end) holds anything but spaces, tabs and CRs.
+
+    Most records start or end with a visible byte; only the rest are counted, with a
+    chunked running count of visible bytes (no loop over rows).
+    """
+    import numpy as np
+
+    blank = np.frombuffer(b" \t\r\n", dtype=np.uint8)
+    filled = end > begin
+    last = np.minimum(np.maximum(end - 1, 0), data.size - 1)
+    first = np.minimum(begin, data.size - 1)
+    unsure = filled & np.isin(data[first], blank) & np.isin(data[last], blank)
+    if not unsure.any():
+        return filled
+    queries = np.concatenate((begin[unsure], end[unsure]))
+    visible_before = np.zeros(queries.size, dtype=np.int64)
+    order = np.argsort(queries, kind="stable")
+    sorted_queries = queries[order]
+    total = 0
+    for start in range(0, data.size + 1, _CHUNK):
+        block = data[start : start + _CHUNK]
+        running = np.concatenate(([0], np.cumsum(~np.isin(block, blank)))) + total
+        lo, hi = np.searchsorted(sorted_queries, [start, start + block.size], side="left")
+        if start + _CHUNK > data.size:  # the last chunk also answers for offset == size
+            hi = sorted_queries.size
+        visible_before[order[lo:hi]] = running[sorted_queries[lo:hi] - start]
+        total = int(running[-1])
+    half = unsure.sum()
+    filled[unsure] = visible_before[half:] > visible_before[:half]
+    return filled
 
 
 def _first_line(error: Exception) -> str:
