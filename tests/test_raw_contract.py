@@ -376,3 +376,40 @@ def test_impute_names_the_table_that_lacks_a_column(reproduced_copy: Path, cli: 
         "remakes it)",
     )
     assert digest(outputs(reproduced_copy)) == before
+
+
+# --- params -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("Age: {min: 0, max: 120}", "Age: {min: 130, max: 120}", "checks.ranges.Age: min 130.0"),
+        ("Age: {min: 0, max: 120}", "Age: {}", "checks.ranges.Age: give min and/or max"),
+        ("{train: 10, test: 1}", "{train: 0, test: 1}", "checks.min_class_rows.train"),
+        ("strip_whitespace: false", "strip_whitespace: yes please", "data.strip_whitespace"),
+    ],
+)
+def test_checks_params_are_validated(tmp_path: Path, old: str, new: str, message: str) -> None:
+    from stages.core.errors import ParamsError
+
+    path = tmp_path / "params.yaml"
+    text = (ROOT / "params.yaml").read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+    with pytest.raises(ParamsError, match=message.replace(".", r"\.")):
+        load_params(path)
+
+
+def test_a_range_makes_its_column_required_and_numeric(project: Path, cli: Cli) -> None:
+    """A range on a column no feature uses is still checked (a typo is a missing column)."""
+    edit_params(project, "    Fare: {min: 0}\n", "    Fare: {min: 0}\n    Parch: {max: 5}\n")
+    assert_one_line_error(
+        cli("split", project),
+        "data/titanic.csv: column 'Parch', line 680: 6 is above the maximum 5 "
+        "(checks.ranges.Parch)",
+    )
+    edit_params(project, "    Parch: {max: 5}\n", "    Parhc: {max: 5}\n")
+    assert_one_line_error(
+        cli("split", project), "missing column 'Parhc' (required by checks.ranges.Parhc)"
+    )
