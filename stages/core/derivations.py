@@ -18,7 +18,13 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from stages.core.contracts import conform_features, line_of, require_columns, shown
+from stages.core.contracts import (
+    conform_features,
+    first_flagged,
+    line_of,
+    require_columns,
+    shown,
+)
 from stages.core.errors import DataError, ParamsError
 from stages.core.params import Params
 
@@ -68,10 +74,10 @@ def op_log1p(frame: pd.DataFrame, spec: Spec) -> pd.Series:
     values = _numbers(frame, column)
     bad = values <= -1
     if bad.any():
-        first = int(bad.to_numpy().argmax())
+        label, value = first_flagged(values, bad)
         raise DataError(
-            f"column {column!r}, line {line_of(values.index[first])}: log1p needs values "
-            f"above -1, got {shown(values.iloc[first])}"
+            f"column {column!r}, line {line_of(label)}: log1p needs values "
+            f"above -1, got {shown(value)}"
         )
     return np.log1p(values).astype("float64")
 
