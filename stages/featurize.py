@@ -16,6 +16,7 @@ from stages.core.artifacts import (
     table_path,
 )
 from stages.core.cli import run_cli, stage_parser
+from stages.core.contracts import check_derived_rows
 from stages.core.derivations import build_featurizer, refuse_shadowing
 from stages.core.fitted import fit_record
 from stages.core.params import load_params
@@ -36,7 +37,15 @@ def main(argv: list[str] | None = None) -> None:
     tables = read_splits(SPLIT_DIR, needed)
     # The split tables say what they were made from (training CSV, labels): recorded too.
     record = fit_record("featurize", params, read_source(table_path(SPLIT_DIR, "train")))
-    run_fit_stage(featurizer, tables, FEATURED_DIR, FEATURIZER_PATH, params.data.train_path, record)
+    run_fit_stage(
+        featurizer,
+        tables,
+        FEATURED_DIR,
+        FEATURIZER_PATH,
+        params.data.train_path,
+        record,
+        check=lambda outputs: check_derived_rows(outputs, params),
+    )
     derived = ", ".join(params.featurize.derive) or "none (tables pass through)"
     print(f"featurize: derived columns: {derived}")
 

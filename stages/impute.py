@@ -7,9 +7,9 @@ params.impute.columns with statistics learned on the train split.
 
 from __future__ import annotations
 
-from stages.core.artifacts import FEATURED_DIR, IMPUTED_DIR, IMPUTER_PATH
+from stages.core.artifacts import FEATURED_DIR, IMPUTED_DIR, IMPUTER_PATH, table_path
 from stages.core.cli import run_cli, stage_parser
-from stages.core.contracts import select_columns, shown
+from stages.core.contracts import require_columns, shown
 from stages.core.fitted import fit_record
 from stages.core.params import load_params
 from stages.core.stage import read_splits, run_fit_stage
@@ -21,10 +21,12 @@ def main(argv: list[str] | None = None) -> None:
     params = load_params(args.params)
     source = params.data.train_path
     columns = [*params.features.columns, params.data.target]
-    tables = {
-        split: select_columns(table, columns, source)
-        for split, table in read_splits(FEATURED_DIR, columns).items()
-    }
+    tables = read_splits(FEATURED_DIR, columns)
+    for split, table in tables.items():
+        # The table, not the raw CSV, lacks it (e.g. made before features changed).
+        path = table_path(FEATURED_DIR, split)
+        require_columns(table, columns, "listed in params; dvc repro remakes it", f"{path}: ")
+    tables = {split: table[columns] for split, table in tables.items()}
     step = build_impute_step(params)
     run_fit_stage(step, tables, IMPUTED_DIR, IMPUTER_PATH, source, fit_record("impute", params))
     fills = step.named_steps["impute"].fill_values_

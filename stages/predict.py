@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from stages.core.artifacts import MODEL_PATH, write_csv
 from stages.core.cli import run_cli, stage_parser
-from stages.core.contracts import line_of, read_csv_checked, shown
+from stages.core.contracts import check_raw_rows, line_of, read_csv_checked, shown
 from stages.core.errors import DataError, about
 from stages.core.fitted import check_fitted, labels_of
 from stages.core.metrics import classify
@@ -43,7 +43,7 @@ def check_rows(frame: pd.DataFrame, params: Params, source: str) -> None:
     """Ids must identify rows; for the linear model, a feature with no value at all can only
     be scored if an impute strategy fills it."""
     id_column = params.data.id_column
-    if id_column:
+    if id_column is not None:
         missing = frame[id_column].isna()
         if missing.any():
             first = int(missing.to_numpy().argmax())
@@ -79,7 +79,7 @@ def predictions(
 
     probability = chain.predict_proba(frame)[:, 1]
     out = pd.DataFrame(index=frame.index)
-    if params.data.id_column:
+    if params.data.id_column is not None:
         out[params.data.id_column] = frame[params.data.id_column]
     predicted = pd.Series(classify(probability, params.predict.threshold), index=frame.index)
     out[params.data.target] = (
@@ -137,8 +137,11 @@ def main(argv: list[str] | None = None) -> None:
         input_columns(params),
         delimiter=params.data.delimiter,
         na_values=params.data.na_values,
+        strip_whitespace=params.data.strip_whitespace,
+        text_columns=[] if params.data.id_column is None else [params.data.id_column],
     )
     check_rows(frame, params, str(input_path))
+    check_raw_rows(frame, params, input_path, labelled=False)
     with about(str(input_path)):
         scored = predictions(chain, frame, params, labels)
     shown_path = args.output or params.data.predictions_path

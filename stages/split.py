@@ -1,7 +1,9 @@
 """Stage 1, split: raw labelled CSV → data/split/{train,test}.parquet.
 
-Checks the raw file's contract (columns, two target classes), maps the target to 0/1 and
-splits exactly like the notebook's `train_test_split(X, y, random_state=0)`.
+Checks the raw file's whole contract before writing anything (columns, two target classes,
+types, missing values without a strategy, checks.ranges, rows per class in each split),
+maps the target to 0/1 and splits exactly like the notebook's
+`train_test_split(X, y, random_state=0)`.
 """
 
 from __future__ import annotations
@@ -10,11 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from stages.core.artifacts import SPLIT_DIR, file_sha256, table_path, write_table
 from stages.core.cli import run_cli, stage_parser
-from stages.core.contracts import binary_target, read_csv_checked
-from stages.core.errors import DataError
+from stages.core.contracts import binary_target, check_raw_rows, read_csv_checked, shown
 from stages.core.fitted import source_record
 from stages.core.params import Params, load_params
-from stages.core.splitting import split_positions
+from stages.core.splitting import check_class_rows, split_positions
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -23,20 +24,18 @@ if TYPE_CHECKING:
 def split_table(
     raw: pd.DataFrame, params: Params, source: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Train and test rows (target as 0/1), keeping each row's raw position as its label."""
+    """Train and test rows (target as 0/1), keeping each row's raw label."""
     target = params.data.target
     labels = binary_target(raw, target, params.data.positive_label, source)
+    check_raw_rows(raw, params, source, labelled=True)
     table = raw.assign(**{target: labels})
     settings = params.split
     train, test = split_positions(
         len(table), settings.test_size, settings.random_state, labels if settings.stratify else None
     )
-    train_classes = labels.iloc[train].unique()
-    if len(train_classes) < 2:
-        raise DataError(
-            f"{source}: the train split holds only class {int(train_classes[0])} of "
-            f"{target!r}; a model needs both (use more rows, or split.stratify: true)"
-        )
+    names = {int(c): shown(raw[target].to_numpy()[labels.to_numpy() == c][0]) for c in (0, 1)}
+    minimum = params.checks.min_class_rows.model_dump()
+    check_class_rows(labels, {"train": train, "test": test}, minimum, names, target, source)
     return table.iloc[train], table.iloc[test]
 
 
@@ -54,11 +53,16 @@ def main(argv: list[str] | None = None) -> None:
     args = stage_parser(__doc__).parse_args(argv)
     params = load_params(args.params)
     data = params.data
+    required = params.raw_columns()
+    for column in params.checks.ranges:
+        required.setdefault(column, f"checks.ranges.{column}")
     raw = read_csv_checked(
         data.train_path,
-        params.raw_columns(),
+        required,
         delimiter=data.delimiter,
         na_values=data.na_values,
+        strip_whitespace=data.strip_whitespace,
+        text_columns=[data.id_column] if data.id_column is not None else [],
     )
     train, test = split_table(raw, params, data.train_path)
     # What the tables were made from travels in their metadata: the fitted steps record it.

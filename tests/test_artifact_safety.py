@@ -15,10 +15,11 @@ import pytest
 import yaml
 
 from stages.core import artifacts
+from stages.core.artifacts import FITTED_PATHS, read_fitted
 from stages.core.cli import run_cli
 from stages.core.errors import PipelineError
-from stages.core.fitted import FIT_KEYS, first_difference
-from tests.conftest import ROOT, Cli
+from stages.core.fitted import first_difference
+from tests.conftest import Cli
 from tests.test_input_contracts import HEADER, ROW, assert_one_line_error
 
 PROTECTED = {
@@ -116,10 +117,15 @@ def test_the_stage_rewrites_its_own_output(reproduced_copy: Path, cli: Cli) -> N
 # --- 2. stale artifacts -------------------------------------------------------------------
 
 
-def test_fit_keys_mirror_the_params_each_stage_lists_in_dvc_yaml() -> None:
-    stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
-    for stage, keys in FIT_KEYS.items():
-        assert list(keys) == stages[stage]["params"], stage
+def test_records_hold_exactly_the_params_each_stage_lists_in_dvc_yaml(reproduced: Path) -> None:
+    stages = yaml.safe_load((reproduced / "dvc.yaml").read_text())["stages"]
+    for stage in ("featurize", "impute", "encode", "scale", "train"):
+        path = reproduced / FITTED_PATHS[stage]
+        _, record = read_fitted(path)
+        assert record is not None and record["stage"] == stage
+        assert list(record["params"]) == stages[stage]["params"], stage
+        if stage in ("featurize", "train"):
+            assert list(record["source"]["params"]) == stages["split"]["params"]
 
 
 def test_changed_params_stop_predict_and_evaluate(reproduced_copy: Path, cli: Cli) -> None:

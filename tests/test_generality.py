@@ -51,6 +51,7 @@ ADULT_PARAMS = {
         "id_column": None,
         "na_values": ["?"],
         "delimiter": ",",
+        "strip_whitespace": False,
     },
     "features": {
         "numeric": ["age", "education-num", "hours-per-week"],
@@ -64,6 +65,10 @@ ADULT_PARAMS = {
             "occupation": {"strategy": "constant", "fill_value": "unknown"},
         }
     },
+    "checks": {
+        "min_class_rows": {"train": 10, "test": 1},
+        "ranges": {"age": {"min": 0, "max": 120}, "hours-per-week": {"min": 0, "max": 168}},
+    },
     "scale": {"method": "standard"},
     "train": {"C": 1.0, "fit_intercept": True, "solver": "lbfgs", "penalty": "l2"},
     "gate": {"test": {"accuracy": {"min_over_baseline": 0.05}, "roc_auc": {"min": 0.75}}},
@@ -75,7 +80,7 @@ def point_params_at_census(project: Path) -> None:
     params_path = project / "params.yaml"
     params = yaml.safe_load(params_path.read_text())
     for section, values in ADULT_PARAMS.items():
-        if section in ("data", "features", "impute", "gate"):
+        if section in ("data", "features", "impute", "checks", "gate"):
             params[section] = values
         else:
             params[section].update(values)

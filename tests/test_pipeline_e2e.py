@@ -51,14 +51,15 @@ def test_changing_train_c_reruns_only_the_model_and_what_uses_it(reproduced_copy
     assert metrics(reproduced_copy)["test"]["accuracy"] != pytest.approx(0.784753, abs=1e-6)
 
 
-def test_changing_an_impute_setting_reruns_impute_and_after_never_split(
+def test_changing_a_scale_setting_reruns_scale_and_after_never_split(
     reproduced_copy: Path,
 ) -> None:
+    """(An impute setting reruns split too: split checks missing values against it.)"""
     params_path = reproduced_copy / "params.yaml"
     text = params_path.read_text()
-    params_path.write_text(text.replace("Age: {strategy: mean}", "Age: {strategy: median}"))
+    params_path.write_text(text.replace("method: minmax", "method: standard"))
     result = run(["dvc", "repro"], reproduced_copy)
-    assert ran_stages(result.stdout) == ALL_STAGES[2:]
+    assert ran_stages(result.stdout) == ALL_STAGES[4:]
 
 
 def test_forced_repro_is_byte_identical(reproduced_copy: Path) -> None:

@@ -9,6 +9,9 @@ so a problem found in a later stage still points at the line of the user's file.
 from __future__ import annotations
 
 import csv
+import errno
+import os
+import sys
 import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -17,7 +20,10 @@ from typing import TYPE_CHECKING, Any
 from stages.core.errors import DataError
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
+
+    from stages.core.params import Params
 
 _OTHER_DELIMITERS = (",", ";", "\t", "|")
 
@@ -28,8 +34,25 @@ def shown(value: Any) -> str:
 
 
 def line_of(row_label: Any) -> int:
-    """The file line of a row: its raw position + 1 for the header + 1 for 1-based counting."""
+    """The file line where a row starts: its label + 2 (see `row_labels`).
+
+    A row's label is its position in the raw file (header = line 1, first row = line 2)
+    unless blank lines or quoted newlines come before it; then it is shifted to match.
+    """
     return int(row_label) + 2
+
+
+def first_flagged(values: pd.Series, flagged: Any) -> tuple[Any, Any]:
+    """The label and value of the flagged row that comes first in the file.
+
+    Split tables are shuffled, so the first flagged position is not the first line.
+    """
+    import numpy as np
+
+    mask = np.asarray(flagged, dtype=bool)
+    labels = values.index[mask]
+    label = labels.min()
+    return label, values.to_numpy()[mask][int(np.argmin(labels))]
 
 
 def read_csv_checked(
@@ -38,17 +61,27 @@ def read_csv_checked(
     *,
     delimiter: str = ",",
     na_values: Iterable[str] = (),
+    strip_whitespace: bool = False,
+    text_columns: Iterable[str] = (),
 ) -> pd.DataFrame:
     """Read a CSV, failing clearly if it is absent, empty, malformed or lacks a column.
 
     `required` maps each needed column to the params key that asks for it, so the error
-    can tell the user which setting to fix.
+    can tell the user which setting to fix. Only the empty cell and `na_values` (matched
+    exactly) mean "missing": pandas' own list ("NA", "None", "null", ...) is off, so those
+    are ordinary text. `text_columns` (ids) are read as text, unchanged ("00892" stays).
+    Trailing columns with no name (Excel's empty columns) are dropped with a note. Each
+    row's label is its first physical line in the file minus 2 (see `line_of`).
     """
     import pandas as pd
 
     path = Path(path)
-    header = _read_header(path, delimiter)
-    _check_columns(path, header, required, delimiter)
+    header = _read_header(path, delimiter, strip_whitespace)
+    names = _named_columns(path, header)
+    _check_columns(path, names, required, delimiter)
+    markers = ["", *na_values]
+    placeholders = [f"\0unnamed{i}" for i in range(len(names), len(header))]
+    text = [column for column in text_columns if column in names]
     try:
         with warnings.catch_warnings():
             # pandas only warns when a row has more fields than the header: make it fail.
@@ -56,40 +89,85 @@ def read_csv_checked(
             frame = pd.read_csv(
                 path,
                 sep=delimiter,
-                na_values=list(na_values),
-                keep_default_na=True,
-                skipinitialspace=False,
+                names=[*names, *placeholders],
+                header=0,
+                dtype=dict.fromkeys(text, "str"),
+                na_values=markers,
+                keep_default_na=False,
+                skipinitialspace=strip_whitespace,
                 low_memory=False,
                 index_col=False,
                 encoding="utf-8-sig",
             )
-    except pd.errors.ParserWarning:
-        raise DataError(
-            f"{path}: not a well-formed CSV (a row has more fields than the header's {len(header)})"
-        ) from None
-    except pd.errors.ParserError as error:
+    except (pd.errors.ParserWarning, pd.errors.ParserError) as error:
+        if isinstance(error, pd.errors.ParserWarning) or "Expected " in str(error):
+            raise DataError(
+                f"{path}: not a well-formed CSV (a row has more fields than the header's "
+                f"{len(header)})"
+            ) from None
         raise DataError(f"{path}: not a well-formed CSV ({_first_line(error)})") from None
     except UnicodeDecodeError:
         raise DataError(f"{path}: not UTF-8 text") from None
     if frame.empty:
         raise DataError(f"{path}: has a header but no data rows")
+    frame = frame.drop(columns=placeholders)
+    frame.index = row_labels(path, len(frame))
+    wanted = [column for column in required if column in frame.columns]
+    if strip_whitespace:
+        _strip_cells(frame, wanted, markers)
+    else:
+        _refuse_spaced_markers(frame, wanted, list(na_values), path)
     return frame
 
 
-def _read_header(path: Path, delimiter: str) -> list[str]:
-    if not path.exists():
-        raise DataError(f"{path}: file not found")
-    if not path.is_file():
-        raise DataError(f"{path}: not a file")
+def _read_header(path: Path, delimiter: str, strip: bool) -> list[str]:
+    _check_readable(path)
     try:
         # utf-8-sig: a byte-order mark (Excel's "CSV UTF-8") is not part of the first name.
         with path.open(encoding="utf-8-sig", newline="") as handle:
             first = next(csv.reader(handle, delimiter=delimiter), None)
     except UnicodeDecodeError:
         raise DataError(f"{path}: not UTF-8 text") from None
+    except OSError as error:
+        raise DataError(f"{path}: cannot be read ({error.strerror or error})") from None
     if not first or not any(cell.strip() for cell in first):
         raise DataError(f"{path}: file is empty (expected a header line with column names)")
-    return first
+    return [name.strip() for name in first] if strip else first
+
+
+def _check_readable(path: Path) -> None:
+    """A file that is there, or an error saying why not (a dangling link is not "not found")."""
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise DataError(
+                f"{path}: broken symbolic link (it points to {os.readlink(path)}, "
+                "which does not exist)"
+            ) from None
+        raise DataError(f"{path}: file not found") from None
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise DataError(
+                f"{path}: symbolic link loop (a link that leads back to itself)"
+            ) from None
+        raise DataError(f"{path}: cannot be read ({error.strerror or error})") from None
+    if not path.is_file():
+        raise DataError(f"{path}: not a file")
+
+
+def _named_columns(path: Path, header: list[str]) -> list[str]:
+    """The header without its trailing unnamed columns (Excel saves empty ones)."""
+    names = list(header)
+    while names and not names[-1].strip():
+        names.pop()
+    dropped = len(header) - len(names)
+    if dropped:
+        print(
+            f"note: {path}: ignoring {dropped} unnamed column(s) at the end of the header",
+            file=sys.stderr,
+        )
+    return names
 
 
 def _check_columns(
@@ -111,10 +189,150 @@ def _check_columns(
                     f"{other!r}, not {delimiter!r} (set data.delimiter)"
                 )
     column = missing[0]
-    raise DataError(
-        f"{path}: missing column {column!r} (required by {required[column]}); "
-        f"the file has: {', '.join(header)}"
+    spaced = [name for name in header if name.strip() == column.strip()]
+    hint = (
+        f"; the file has {spaced[0]!r}, with spaces (rename it, or set data.strip_whitespace: true)"
+        if spaced
+        else f"; the file has: {', '.join(header)}"
     )
+    raise DataError(f"{path}: missing column {column!r} (required by {required[column]}){hint}")
+
+
+def _strip_cells(frame: pd.DataFrame, columns: list[str], markers: list[str]) -> None:
+    """data.strip_whitespace: trim text cells, then spaced missing markers become missing."""
+    import pandas as pd
+
+    for column in columns:
+        values = frame[column]
+        if pd.api.types.is_string_dtype(values) or values.dtype == object:
+            stripped = values.str.strip()
+            frame[column] = stripped.where(~stripped.isin(markers))
+
+
+def _refuse_spaced_markers(
+    frame: pd.DataFrame, columns: list[str], na_values: list[str], path: Path
+) -> None:
+    """A marker with spaces (" ?" for "?") is not missing: say so rather than make a category."""
+    import pandas as pd
+
+    if not na_values:
+        return
+    found: list[tuple[Any, str]] = []
+    for column in columns:
+        values = frame[column]
+        if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
+            continue
+        spaced = values.astype("str").str.strip().isin(na_values) & values.notna()
+        if spaced.any():
+            label, value = first_flagged(values, spaced)
+            found.append(
+                (
+                    label,
+                    f"{path}: column {column!r}, line {line_of(label)}: {value!r} is the "
+                    f"missing-value marker {value.strip()!r} with spaces; set "
+                    f"data.strip_whitespace: true (or add {value!r} to data.na_values)",
+                )
+            )
+    if found:
+        raise DataError(min(found, key=lambda issue: issue[0])[1])
+
+
+def row_labels(path: Path, n_rows: int) -> pd.Index:
+    """Each row's first physical line in the file, minus 2 (so `line_of` gives the line).
+
+    In a file where every line is one row (the usual case), that is the row's position,
+    found by counting newlines. Blank lines and quoted newlines shift later rows: then the
+    file is scanned, vectorised, for the newlines outside quotes. If the scan and pandas
+    disagree (an odd quoting style), positions are kept.
+    """
+    import pandas as pd
+
+    if _count_lines(path) == n_rows + 1:
+        return pd.RangeIndex(n_rows)
+    starts = _record_start_lines(path)
+    if len(starts) != n_rows + 1:
+        return pd.RangeIndex(n_rows)
+    labels: pd.Index = pd.Index(starts[1:] - 2)
+    return labels
+
+
+_CHUNK = 1 << 22
+
+
+def _count_lines(path: Path) -> int:
+    """Lines in the file (a last line without a newline counts)."""
+    lines, last = 0, b"\n"
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    return lines + (last != b"\n")
+
+
+def _record_start_lines(path: Path) -> np.ndarray:
+    """First physical line (1-based) of each non-blank record, header included.
+
+    A record ends at a newline outside double quotes (quote parity: CSV doubles a quote
+    inside a quoted field); a record of only spaces, tabs or CRs is blank, as for pandas.
+    The file is memory-mapped and scanned in chunks: memory is one integer per line.
+    """
+    import numpy as np
+
+    if path.stat().st_size == 0:
+        return np.zeros(0, dtype=np.int64)
+    data = np.memmap(path, dtype=np.uint8, mode="r")
+    ends, indices = [], []  # each record's terminating newline: byte offset, newline count
+    quotes = newlines = 0
+    for start in range(0, data.size, _CHUNK):
+        block = data[start : start + _CHUNK]
+        newline = np.flatnonzero(block == ord("\n"))
+        quote = np.flatnonzero(block == ord('"'))
+        outside = (np.searchsorted(quote, newline) + quotes) % 2 == 0
+        ends.append(newline[outside] + start)
+        indices.append(np.flatnonzero(outside) + newlines)
+        quotes, newlines = quotes + quote.size, newlines + newline.size
+    if data[-1] != ord("\n"):  # a last record without a newline
+        ends.append(np.asarray([data.size]))
+        indices.append(np.asarray([newlines]))
+    end = np.concatenate(ends)
+    index = np.concatenate(indices)
+    begin = np.concatenate(([0], end[:-1] + 1))
+    first_lines = np.concatenate(([1], index[:-1] + 2))
+    lines: np.ndarray = first_lines[_has_content(data, begin, end)]
+    return lines
+
+
+def _has_content(data: np.ndarray, begin: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Whether each byte range [begin, end) holds anything but spaces, tabs and CRs.
+
+    Most records start or end with a visible byte; only the rest are counted, with a
+    chunked running count of visible bytes (no loop over rows).
+    """
+    import numpy as np
+
+    blank = np.frombuffer(b" \t\r\n", dtype=np.uint8)
+    filled = end > begin
+    last = np.minimum(np.maximum(end - 1, 0), data.size - 1)
+    first = np.minimum(begin, data.size - 1)
+    unsure = filled & np.isin(data[first], blank) & np.isin(data[last], blank)
+    if not unsure.any():
+        return filled
+    queries = np.concatenate((begin[unsure], end[unsure]))
+    visible_before = np.zeros(queries.size, dtype=np.int64)
+    order = np.argsort(queries, kind="stable")
+    sorted_queries = queries[order]
+    total = 0
+    for start in range(0, data.size + 1, _CHUNK):
+        block = data[start : start + _CHUNK]
+        running = np.concatenate(([0], np.cumsum(~np.isin(block, blank)))) + total
+        lo, hi = np.searchsorted(sorted_queries, [start, start + block.size], side="left")
+        if start + _CHUNK > data.size:  # the last chunk also answers for offset == size
+            hi = sorted_queries.size
+        visible_before[order[lo:hi]] = running[sorted_queries[lo:hi] - start]
+        total = int(running[-1])
+    half = unsure.sum()
+    filled[unsure] = visible_before[half:] > visible_before[:half]
+    return filled
 
 
 def _first_line(error: Exception) -> str:
@@ -127,7 +345,7 @@ def binary_target(frame: pd.DataFrame, target: str, positive_label: Any, source:
     missing = column.isna()
     if missing.any():
         raise DataError(
-            f"{source}: column {target!r}, line {line_of(column.index[missing.argmax()])}: "
+            f"{source}: column {target!r}, line {line_of(column.index[int(missing.argmax())])}: "
             "the target is missing"
         )
     values = column.astype(str) if isinstance(positive_label, str) else column
@@ -138,7 +356,7 @@ def binary_target(frame: pd.DataFrame, target: str, positive_label: Any, source:
         where = ""
         if len(classes) > 2:
             odd = _odd_rows(values, positive_label)
-            first = odd.to_numpy().argmax()
+            first = int(odd.to_numpy().argmax())
             where = (
                 f"; first row with a third class: line {line_of(column.index[first])} "
                 f"({shown(values.iloc[first])})"
@@ -151,7 +369,8 @@ def binary_target(frame: pd.DataFrame, target: str, positive_label: Any, source:
             f"{source}: column {target!r}: data.positive_label {positive_label!r} is not one of "
             f"its values ({', '.join(repr(c) for c in classes)})"
         )
-    return (values == positive_label).astype("int8").rename(target)
+    labels: pd.Series = (values == positive_label).astype("int8").rename(target)
+    return labels
 
 
 def require_columns(
@@ -161,12 +380,6 @@ def require_columns(
     missing = [column for column in columns if column not in frame.columns]
     if missing:
         raise DataError(f"{prefix}missing column {missing[0]!r} ({why})")
-
-
-def select_columns(frame: pd.DataFrame, columns: list[str], source: str) -> pd.DataFrame:
-    """Only the columns a stage needs, or an error naming the first one that is absent."""
-    require_columns(frame, columns, "listed in params", f"{source}: ")
-    return frame[columns]
 
 
 def _odd_rows(values: pd.Series, positive_label: Any) -> pd.Series:
@@ -215,7 +428,7 @@ def _as_text(values: pd.Series) -> pd.Series:
     import numpy as np
     import pandas as pd
 
-    text = values.astype("str").where(values.notna(), other=pd.NA).astype("str")
+    text: pd.Series = values.astype("str").mask(values.isna()).astype("str")
     if pd.api.types.is_float_dtype(values):
         numbers = values.to_numpy(dtype="float64")
         whole = np.isfinite(numbers) & (numbers == np.round(numbers)) & (np.abs(numbers) < 2**53)
@@ -226,6 +439,15 @@ def _as_text(values: pd.Series) -> pd.Series:
 
 def _as_numbers(values: pd.Series, column: str, prefix: str) -> pd.Series:
     """float64 values, or an error naming the first cell that is not a finite number."""
+    numbers, bad = parse_numbers(values)
+    if bad.any():
+        label, value = first_flagged(values, bad)
+        raise DataError(f"{prefix}column {column!r}, line {line_of(label)}: {not_a_number(value)}")
+    return numbers
+
+
+def parse_numbers(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """The values as float64 (NaN where not a number) and where they are not finite numbers."""
     import numpy as np
     import pandas as pd
 
@@ -233,12 +455,151 @@ def _as_numbers(values: pd.Series, column: str, prefix: str) -> pd.Series:
         numbers = values.astype("float64")
     else:
         numbers = pd.to_numeric(values, errors="coerce").astype("float64")
-    bad = (numbers.isna() & values.notna()) | np.isinf(numbers.to_numpy())
+    bad = (numbers.isna() & values.notna()).to_numpy() | np.isinf(numbers.to_numpy())
+    return numbers.where(~bad), bad
+
+
+_MARKER_WORDS = {"na", "n/a", "nan", "null", "none", "nil", "missing", "unknown", "-"}
+
+
+def not_a_number(value: Any, written: str | None = None) -> str:
+    """What is wrong with a cell of a numeric column, with a hint when it looks like a
+    missing-value marker; `written` is the cell's text when the parser made it infinite."""
+    import numpy as np
+
+    infinite = isinstance(value, float | np.floating) and np.isinf(value)
+    got = shown(written if written is not None else value)
+    message = f"expected {'a finite number' if infinite else 'a number'}, got {got}"
+    text = str(value).strip()
+    if isinstance(value, str) and (
+        not any(ch.isalnum() for ch in text) or text.lower() in _MARKER_WORDS
+    ):
+        message += f" (if {value!r} marks a missing value, list it in data.na_values)"
+    return message
+
+
+def check_raw_rows(
+    frame: pd.DataFrame, params: Params, path: Path | str, *, labelled: bool
+) -> None:
+    """The raw file's contract, over all its rows at once, before anything is written.
+
+    Columns read as numbers hold finite numbers; with the linear model, no feature without
+    an impute strategy has a missing value; values lie in checks.ranges; and (for the
+    labelled file) no feature is missing entirely. Of all problems, the one on the first
+    line of the file is reported. Derived columns are checked where they are made.
+    """
+    prefix = f"{path}: "
+    issues: list[tuple[int, str]] = []
+    numbers: dict[str, pd.Series] = {}
+    for column in params.raw_number_columns():
+        if column in frame.columns:
+            numbers[column] = _check_numbers(frame, column, path, params, issues)
+    derived = set(params.featurize.derive)
+    features = [c for c in params.features.columns if c not in derived and c in frame.columns]
+    for column in features:
+        missing = frame[column].isna()
+        if labelled and missing.all():
+            issues.append((-1, f"{prefix}column {column!r}: every value is missing"))
+        elif needs_values(params, column) and missing.any():
+            label, _ = first_flagged(frame[column], missing)
+            issues.append((label, f"{prefix}{no_strategy(column, label)}"))
+    for column, bound in params.checks.ranges.items():
+        if column in numbers:
+            issue = _range_issue(frame[column], numbers[column], column, bound)
+            if issue is not None:
+                label, problem = issue
+                written = _cell_text(path, params.data.delimiter, frame, column, label)
+                issues.append(
+                    (
+                        label,
+                        f"{prefix}column {column!r}, line {line_of(label)}: {written} {problem}",
+                    )
+                )
+    if issues:
+        raise DataError(min(issues, key=lambda issue: issue[0])[1])
+
+
+def check_derived_rows(tables: Mapping[str, pd.DataFrame], params: Params) -> None:
+    """Derived features must be full too (linear model, no strategy): checked where they
+    are made, over every split, reporting the first line of the file."""
+    issues = []
+    for column in params.featurize.derive:
+        if column not in params.features.columns or not needs_values(params, column):
+            continue
+        for table in tables.values():
+            missing = table[column].isna()
+            if missing.any():
+                label, _ = first_flagged(table[column], missing)
+                issues.append(
+                    (label, f"{no_strategy(column, label)}; derived by featurize.derive.{column}")
+                )
+    if issues:
+        raise DataError(min(issues, key=lambda issue: issue[0])[1])
+
+
+def needs_values(params: Params, column: str) -> bool:
+    """The linear model takes no missing value: a feature without a strategy must be full."""
+    return params.train.model == "logistic_regression" and column not in params.impute.columns
+
+
+def no_strategy(column: str, label: Any) -> str:
+    return (
+        f"column {column!r}, line {line_of(label)}: missing value and no impute strategy for "
+        f"it (add impute.columns.{column})"
+    )
+
+
+def _check_numbers(
+    frame: pd.DataFrame,
+    column: str,
+    path: Path | str,
+    params: Params,
+    issues: list[tuple[Any, str]],
+) -> pd.Series:
+    values = frame[column]
+    numbers, bad = parse_numbers(values)
     if bad.any():
-        first = bad.to_numpy().argmax()
-        what = "a finite number" if np.isinf(numbers.iloc[first]) else "a number"
-        raise DataError(
-            f"{prefix}column {column!r}, line {line_of(values.index[first])}: expected {what}, "
-            f"got {shown(values.iloc[first])}"
-        )
+        label, value = first_flagged(values, bad)
+        written = None
+        if not isinstance(value, str):  # the parser read it as a number: inf, or 1e309
+            written = _cell_text(path, params.data.delimiter, frame, column, label)
+        message = not_a_number(value, written)
+        issues.append((label, f"{path}: column {column!r}, line {line_of(label)}: {message}"))
     return numbers
+
+
+def _range_issue(
+    values: pd.Series, numbers: pd.Series, column: str, bound: Any
+) -> tuple[Any, str] | None:
+    """The first row outside [min, max] (missing values are not checked), and why."""
+    import pandas as pd
+
+    outside = pd.Series(False, index=numbers.index)
+    if bound.min is not None:
+        outside |= numbers < bound.min
+    if bound.max is not None:
+        outside |= numbers > bound.max
+    if not outside.any():
+        return None
+    label, _ = first_flagged(values, outside)
+    below = bound.min is not None and numbers.loc[label] < bound.min
+    side, limit = ("below the minimum", bound.min) if below else ("above the maximum", bound.max)
+    return label, f"is {side} {limit:g} (checks.ranges.{column})"
+
+
+def _cell_text(
+    path: Path | str, delimiter: str, frame: pd.DataFrame, column: str, label: Any
+) -> str:
+    """One cell as written in the file (pandas reads 1e309 as inf): reread on error only."""
+    import pandas as pd
+
+    text = pd.read_csv(
+        path,
+        sep=delimiter,
+        usecols=[frame.columns.get_loc(column)],
+        dtype="str",
+        keep_default_na=False,
+        index_col=False,
+        encoding="utf-8-sig",
+    ).iloc[:, 0]
+    return str(text.iloc[frame.index.get_loc(label)])

@@ -193,15 +193,15 @@ class Log1p(DerivationOp):
     def apply(self, frame: pd.DataFrame, learned: Any) -> pd.Series:
         import numpy as np
 
-        from stages.core.contracts import line_of, shown
+        from stages.core.contracts import first_flagged, line_of, shown
 
         values = _numbers(frame, self.column)
         bad = values <= -1
         if bad.any():
-            first = int(bad.to_numpy().argmax())
+            label, value = first_flagged(values, bad)
             raise DataError(
-                f"column {self.column!r}, line {line_of(values.index[first])}: log1p needs "
-                f"values above -1, got {shown(values.iloc[first])}"
+                f"column {self.column!r}, line {line_of(label)}: log1p needs "
+                f"values above -1, got {shown(value)}"
             )
         return values.apply(np.log1p).astype("float64")
 

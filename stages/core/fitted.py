@@ -1,10 +1,10 @@
 """What each fitted artifact was fitted with, and whether that still matches params.yaml.
 
 Every fitted step (models/*.joblib) is stored with a record: the values of exactly the
-params keys its stage lists in dvc.yaml (FIT_KEYS mirrors them; a test keeps the two
-equal), and, for the steps fitted on the split tables (featurize, train), what those
-tables were made from: the training CSV's path and sha256, the split params and the
-target's two labels as they appear in the file. Split writes that `source` into the
+params keys its stage lists in dvc.yaml (read from dvc.yaml itself), and, for the steps
+fitted on the split tables (featurize, train), what those tables were made from: the
+training CSV's path and sha256, the split params and the target's two labels as they
+appear in the file. Split writes that `source` into the
 tables' Parquet metadata, so it travels with them.
 
 Only keys DVC itself reruns a stage for are recorded. A wider record (say, the scaler also
@@ -18,6 +18,7 @@ told `--allow-stale`. Records hold no timestamps or absolute paths: same inputs,
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from pathlib import Path
@@ -28,32 +29,6 @@ from stages.core.errors import PipelineError
 if TYPE_CHECKING:
     from stages.core.params import Params
 
-# The params each stage depends on: exactly its `params:` list in dvc.yaml (a test checks).
-FIT_KEYS: dict[str, tuple[str, ...]] = {
-    "split": (
-        "split",
-        "data.target",
-        "data.positive_label",
-        "data.id_column",
-        "data.na_values",
-        "data.delimiter",
-    ),
-    "featurize": ("featurize", "features.numeric", "features.categorical", "data.target"),
-    "impute": ("impute", "features.numeric", "features.categorical", "data.target"),
-    "encode": ("encode", "features.categorical"),
-    "scale": ("scale", "features.numeric"),
-    "train": (
-        "train",
-        "featurize",
-        "features.numeric",
-        "features.categorical",
-        "impute",
-        "encode",
-        "scale",
-        "data.target",
-        "predict.threshold",
-    ),
-}
 # Fitted on the split tables, which they depend on whole: they can carry the tables' source.
 CARRIES_SOURCE = ("featurize", "train")
 RERUN = "run `dvc repro` (or pass --allow-stale)"
@@ -63,9 +38,30 @@ class StaleError(PipelineError):
     """A fitted artifact does not match the params or training data in force."""
 
 
+PIPELINE_PATH = Path("dvc.yaml")
+
+
 def fitted_keys(stage: str) -> tuple[str, ...]:
-    """The params keys the fitted step of `stage` depends on (its dvc.yaml `params:`)."""
-    return FIT_KEYS[stage]
+    """The params keys the fitted step of `stage` depends on: its `params:` list in dvc.yaml,
+    read from there (a few ms) so what is recorded cannot drift from what DVC reruns for."""
+    return stage_params(PIPELINE_PATH.resolve()).get(stage, ())
+
+
+@functools.lru_cache(maxsize=8)
+def stage_params(pipeline: Path) -> dict[str, tuple[str, ...]]:
+    """Each stage's `params:` keys in the dvc.yaml at `pipeline` (plain keys of params.yaml)."""
+    import yaml
+
+    try:
+        stages = yaml.safe_load(pipeline.read_text(encoding="utf-8"))["stages"]
+    except (OSError, yaml.YAMLError, KeyError, TypeError):
+        raise PipelineError(
+            f"{pipeline.name}: cannot be read; run from the project's root"
+        ) from None
+    return {
+        name: tuple(key for key in stage.get("params", []) if isinstance(key, str))
+        for name, stage in stages.items()
+    }
 
 
 def param_values(params: Params, keys: tuple[str, ...]) -> dict[str, Any]:
@@ -108,7 +104,7 @@ def stale_reason(
     if not record or "params" not in record:
         return f"{path} records no params (written by an older version of the pipeline)"
     stage = record.get("stage", "")
-    if stage in FIT_KEYS:
+    if fitted_keys(stage):
         now = param_values(params, fitted_keys(stage))
         difference = first_difference(record["params"], now)
         if difference is not None:

@@ -44,9 +44,11 @@ class DataParams(_Section):
     predictions_path: str = Field(min_length=1)
     target: ColumnName
     positive_label: int | str
-    id_column: ColumnName | None = None
+    # "" names a first column with an empty header (a CSV written with pandas' index).
+    id_column: str | None = None
     na_values: list[str] = Field(default_factory=list)
     delimiter: str = Field(default=",", min_length=1, max_length=1)
+    strip_whitespace: bool = False
 
     @field_validator("positive_label")
     @classmethod
@@ -271,6 +273,25 @@ class Bound(_Section):
         return self
 
 
+class MinClassRows(_Section):
+    """Fewest rows of each class a split may hold: a model fitted or judged on fewer is noise."""
+
+    train: int = Field(default=10, ge=1)
+    test: int = Field(default=1, ge=1)
+
+
+class ChecksParams(_Section):
+    """The raw data's contract beyond types: class counts per split and per-column ranges.
+
+    `ranges` maps a raw column to its valid `min` and/or `max` (inclusive): split checks
+    every row of the labelled file (which must have the column), predict every row it
+    scores that has it. Values must be numbers; missing ones are left to impute.
+    """
+
+    min_class_rows: MinClassRows = MinClassRows()
+    ranges: dict[ColumnName, Bound] = Field(default_factory=dict)
+
+
 class Params(_Section):
     data: DataParams
     features: FeaturesParams
@@ -282,6 +303,7 @@ class Params(_Section):
     train: TrainParams
     predict: PredictParams = PredictParams()
     plots: PlotsParams = PlotsParams()
+    checks: ChecksParams = ChecksParams()
     gate: dict[str, dict[str, Bound]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -370,6 +392,20 @@ class Params(_Section):
                     f"(its grid keys: {', '.join(allowed)})",
                 )
 
+    def raw_number_columns(self) -> dict[str, str]:
+        """Raw columns read as numbers (numeric features, number inputs of derivations,
+        columns given a range in checks.ranges), each with the key that makes it one."""
+        derived = set(self.featurize.derive)
+        numbers = {c: "features.numeric" for c in self.features.numeric if c not in derived}
+        for name, spec in self.featurize.derive.items():
+            needs = spec.needs()
+            for column in spec.inputs:
+                if needs == "number" and column not in derived:
+                    numbers.setdefault(column, f"featurize.derive.{name}")
+        for column in self.checks.ranges:
+            numbers.setdefault(column, f"checks.ranges.{column}")
+        return numbers
+
     def raw_columns(self, *, with_target: bool = True, with_id: bool = True) -> dict[str, str]:
         """Every column the params need from a raw file, with the key that names it.
 
@@ -378,7 +414,7 @@ class Params(_Section):
         """
         data = self.data
         required = {data.target: "data.target"} if with_target else {}
-        if data.id_column and with_id:
+        if data.id_column is not None and with_id:
             required[data.id_column] = "data.id_column"
         derived = set(self.featurize.derive)
         for key, columns in (

@@ -45,3 +45,35 @@ def _stratified_positions(
     splitter = StratifiedShuffleSplit(n_splits=1, test_size=n_test, random_state=random_state)
     train, test = next(splitter.split(np.zeros(n_rows), labels.to_numpy()))
     return train, test
+
+
+def check_class_rows(
+    labels: pd.Series,
+    positions: dict[str, np.ndarray],
+    minimum: dict[str, int],
+    names: dict[int, str],
+    target: str,
+    source: str,
+) -> None:
+    """Each split must hold at least `minimum[split]` rows of each class (0/1 `labels`).
+
+    Two rows can be fitted and scored, and the numbers then mean nothing: the split stops
+    before anything is written instead. `names` gives each class's value in the file.
+    """
+    counts = {
+        split: np.bincount(labels.to_numpy()[rows], minlength=2)
+        for split, rows in positions.items()
+    }
+    if 0 in counts["train"]:
+        raise DataError(
+            f"{source}: the train split holds only class {int(counts['train'].argmax())} of "
+            f"{target!r}; a model needs both (use more rows, or split.stratify: true)"
+        )
+    for split, split_counts in counts.items():
+        for value in (0, 1):
+            if split_counts[value] < minimum[split]:
+                raise DataError(
+                    f"{source}: the {split} split holds {split_counts[value]} row(s) of class "
+                    f"{value} ({target} = {names[value]}); checks.min_class_rows.{split} asks "
+                    f"for at least {minimum[split]} (use more rows, or lower it)"
+                )

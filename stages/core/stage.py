@@ -6,6 +6,7 @@ fitted step to both splits, and writes the tables and the fitted object.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,14 +40,18 @@ def run_fit_stage(
     fitted_path: Path,
     raw_source: str,
     record: dict[str, Any],
+    check: Callable[[dict[str, pd.DataFrame]], None] | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Fit and apply, then write everything only once all of it has succeeded; the fitted
-    step is stored with `record` (stages.core.fitted.fit_record: what it was fitted with).
+    """Fit and apply, then write everything only once all of it (and `check` on the
+    outputs) has succeeded; the fitted step is stored with `record`
+    (stages.core.fitted.fit_record: what it was fitted with).
 
-    Errors about rows name `raw_source`: row labels are still the raw file's positions.
+    Errors about rows name `raw_source`: row labels still give the raw file's lines.
     """
     with about(raw_source):
         outputs = fit_and_apply(step, tables)
+        if check is not None:
+            check(outputs)
     write_splits(outputs, output_folder)
     write_fitted(step, fitted_path, record)
     return outputs

@@ -20,7 +20,15 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from stages.core.contracts import conform_features, line_of, require_columns, shown
+from stages.core.contracts import (
+    conform_features,
+    first_flagged,
+    line_of,
+    needs_values,
+    no_strategy,
+    require_columns,
+    shown,
+)
 from stages.core.errors import DataError
 from stages.core.params import Params
 
@@ -79,8 +87,13 @@ class ColumnImputer(_FrameTransformer):
     letting each column have its own strategy.
     """
 
-    def __init__(self, strategies: dict[str, dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        strategies: dict[str, dict[str, Any]] | None = None,
+        required: list[str] | None = None,
+    ) -> None:
         self.strategies = strategies
+        self.required = required
 
     def fit(self, frame: pd.DataFrame, y: Any = None) -> ColumnImputer:
         from sklearn.impute import SimpleImputer
@@ -100,7 +113,10 @@ class ColumnImputer(_FrameTransformer):
                 fill_value=spec.get("fill_value"),
                 keep_empty_features=True,
             )
-            self.imputers_[column] = imputer.fit(_for_sklearn(values))
+            with np.errstate(over="ignore"):  # an overflow is fixed just below
+                self.imputers_[column] = imputer.fit(_for_sklearn(values))
+            if spec["strategy"] in ("mean", "median"):
+                _fix_overflow(self.imputers_[column], values[column], spec["strategy"])
         return self
 
     def transform(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -112,13 +128,42 @@ class ColumnImputer(_FrameTransformer):
                 continue
             filled = imputer.transform(_for_sklearn(frame[[column]]))[:, 0]
             out[column] = pd.Series(filled, index=frame.index).astype(frame[column].dtype)
+        self._refuse_missing(out)
         return out
+
+    def _refuse_missing(self, frame: pd.DataFrame) -> None:
+        """Columns in `required` (no strategy, linear model) may not hold a missing value:
+        split and featurize refuse such rows first; this guards rows scored by predict."""
+        for column in getattr(self, "required", None) or []:
+            if column in frame.columns:
+                missing = frame[column].isna()
+                if missing.any():
+                    label, _ = first_flagged(frame[column], missing)
+                    raise DataError(no_strategy(column, label))
 
     @property
     def fill_values_(self) -> dict[str, Any]:
         """What each column's missing cells become (for reports and tests)."""
         check_is_fitted(self, "imputers_")
         return {column: imp.statistics_[0] for column, imp in self.imputers_.items()}
+
+
+def _fix_overflow(imputer: Any, values: pd.Series, strategy: str) -> None:
+    """A mean or median whose arithmetic overflowed (two fares of 1e308 sum to inf, and
+    SimpleImputer then fills 0), recomputed on values scaled by a power of two (exact)."""
+    numbers = values.to_numpy(dtype=np.float64)
+    numbers = numbers[~np.isnan(numbers)]
+    with np.errstate(over="ignore"):
+        overflows = not np.isfinite(np.abs(numbers).sum())
+    if np.isfinite(imputer.statistics_[0]) and not overflows:
+        return
+    scale = np.ldexp(1.0, int(np.frexp(np.abs(numbers).max())[1]) - 1)
+    reduce = np.mean if strategy == "mean" else np.median
+    with np.errstate(over="ignore"):
+        statistic = float(reduce(numbers / scale)) * scale
+    if not np.isfinite(statistic):
+        raise DataError(f"column {values.name!r}: the {strategy} of its values overflows float64")
+    imputer.statistics_[0] = statistic
 
 
 def _for_sklearn(values: pd.DataFrame) -> pd.DataFrame | np.ndarray:
@@ -170,11 +215,10 @@ class CategoricalEncoder(_FrameTransformer):
         """With handle_unknown="error", an unseen or missing category stops the run."""
         if not unknown.any():
             return
-        first = int(unknown.argmax())
-        value = values.iloc[first]
+        label, value = first_flagged(values, unknown)
         what = "is missing" if pd.isna(value) else f"{shown(value)} was never seen in training"
         raise DataError(
-            f"column {values.name!r}, line {line_of(values.index[first])}: category {what} "
+            f"column {values.name!r}, line {line_of(label)}: category {what} "
             "(encode.handle_unknown is 'error')"
         )
 
@@ -259,13 +303,12 @@ class DesignMatrix(TransformerMixin, BaseEstimator):
         import scipy.sparse as sp
 
         values = frame[numeric].to_numpy(dtype=np.float64)
-        if np.isnan(values).any():
-            row, col = np.argwhere(np.isnan(values))[0]
-            column = numeric[col]
-            raise DataError(
-                f"column {column!r}, line {line_of(frame.index[row])}: missing value and no "
-                f"impute strategy for it (add impute.columns.{column})"
-            )
+        missing = np.isnan(values)
+        if missing.any():
+            rows = missing.any(axis=1)
+            label = frame.index[rows].min()
+            column = numeric[int(missing[frame.index.get_loc(label)].argmax())]
+            raise DataError(no_strategy(column, label))
         return sp.csr_matrix(values)
 
     @staticmethod
@@ -290,7 +333,8 @@ def build_imputer(params: Params) -> ColumnImputer:
     strategies = {
         col: spec.model_dump(exclude_none=True) for col, spec in params.impute.columns.items()
     }
-    return ColumnImputer(strategies=strategies)
+    required = [column for column in params.features.columns if needs_values(params, column)]
+    return ColumnImputer(strategies=strategies, required=required)
 
 
 def build_encoder(params: Params) -> CategoricalEncoder:
