@@ -269,6 +269,7 @@ def test_teammate_pulls_every_output_byte_identical_and_repro_is_a_no_op(
         "data/passengers.csv.dvc",
         "data/titanic.csv",
         "data/titanic_unlabeled.csv",
+        "data/SHA256SUMS",
     }
     pulled = outputs(bob.clone.path)
     assert len(pulled) > 30

@@ -253,24 +253,41 @@ RELATIVE_METRIC = "accuracy"
 BASELINE_METRIC = "baseline_accuracy"
 
 
-class Bound(_Section):
+class Range(_Section):
+    """An acceptable range of values: `min` and/or `max`, both inclusive."""
+
+    min: float | None = None
+    max: float | None = None
+
+    @model_validator(mode="after")
+    def _some_and_ordered(self) -> Range:
+        if self.min is None and self.max is None and not self._relative():
+            raise ValueError(f"give {self._bound_keys()}")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min} is above max {self.max}")
+        return self
+
+    def _relative(self) -> bool:
+        return False
+
+    def _bound_keys(self) -> str:
+        return "min and/or max"
+
+
+class Bound(Range):
     """A metric's acceptable range: `min` and/or `max`, both inclusive, and/or
     `min_over_baseline`: at least this much above the split's `baseline_accuracy` (the
     accuracy of always predicting the majority class), a bound that means the same on any
     dataset. Only accuracy has such a baseline; Params refuses it on other metrics.
     """
 
-    min: float | None = None
-    max: float | None = None
     min_over_baseline: float | None = Field(default=None, ge=0.0, lt=1.0)
 
-    @model_validator(mode="after")
-    def _some_and_ordered(self) -> Bound:
-        if self.min is None and self.max is None and self.min_over_baseline is None:
-            raise ValueError("give min, max and/or min_over_baseline")
-        if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"min {self.min} is above max {self.max}")
-        return self
+    def _relative(self) -> bool:
+        return self.min_over_baseline is not None
+
+    def _bound_keys(self) -> str:
+        return "min, max and/or min_over_baseline"
 
 
 class MinClassRows(_Section):
@@ -289,7 +306,7 @@ class ChecksParams(_Section):
     """
 
     min_class_rows: MinClassRows = MinClassRows()
-    ranges: dict[ColumnName, Bound] = Field(default_factory=dict)
+    ranges: dict[ColumnName, Range] = Field(default_factory=dict)
 
 
 class Params(_Section):
