@@ -174,3 +174,46 @@ def test_dvc_add_refuses_a_file_git_already_tracks(project: Path) -> None:
     assert result.returncode != 0
     assert "already tracked by SCM" in result.stderr
     assert "git rm -r --cached 'data/titanic.csv'" in result.stderr
+
+
+def runtime_imports(path: Path) -> set[str]:
+    """The `stages.*` modules a file imports when it runs (inside functions too), leaving
+    out `if TYPE_CHECKING:` blocks, which never run."""
+    tree = ast.parse(path.read_text())
+    skipped = {
+        id(child)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING"
+        for child in ast.walk(node)
+    }
+    return {
+        node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        and id(node) not in skipped
+        and (node.module or "").startswith("stages")
+    }
+
+
+def test_the_import_graph_of_stages_has_no_cycle() -> None:
+    """Every module can be understood (and changed) from the ones below it."""
+    modules = {
+        ".".join(path.relative_to(ROOT).with_suffix("").parts): path
+        for path in (ROOT / "stages").rglob("*.py")
+    }
+    graph = {name: runtime_imports(path) & set(modules) for name, path in modules.items()}
+    visiting: list[str] = []
+    done: set[str] = set()
+
+    def visit(name: str) -> None:
+        assert name not in visiting, " -> ".join([*visiting[visiting.index(name) :], name])
+        if name in done:
+            return
+        visiting.append(name)
+        for imported in sorted(graph[name]):
+            visit(imported)
+        visiting.pop()
+        done.add(name)
+
+    for name in sorted(graph):
+        visit(name)

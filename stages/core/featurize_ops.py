@@ -78,14 +78,31 @@ class DerivationOp(BaseModel):
         raise NotImplementedError
 
 
-class Extract(DerivationOp):
+class _ColumnOp(DerivationOp):
+    """An op that reads one column."""
+
+    column: ColumnName
+
+
+class _TextOp(_ColumnOp):
+    """Text in, text (a category) out."""
+
+    makes: ClassVar[Kind] = "text"
+    reads: ClassVar[Kind | None] = "text"
+
+
+class _NumberOp(_ColumnOp):
+    """A number in, a number (or a 0/1 flag) out."""
+
+    makes: ClassVar[Kind] = "number"
+    reads: ClassVar[Kind | None] = "number"
+
+
+class Extract(_TextOp):
     """The pattern's capture group at its first match; missing where it does not match."""
 
     op: Literal["extract"]
-    column: ColumnName
     pattern: str = Field(min_length=1)
-    makes: ClassVar[Kind] = "text"
-    reads: ClassVar[Kind | None] = "text"
 
     @model_validator(mode="after")
     def _one_capture_group(self) -> Extract:
@@ -106,20 +123,17 @@ class Extract(DerivationOp):
         return _text(frame, self.column).str.extract(self.pattern, expand=False).astype("str")
 
 
-class FirstChar(DerivationOp):
+class FirstChar(_TextOp):
     """The first character of the text; missing for missing or empty text."""
 
     op: Literal["first_char"]
-    column: ColumnName
-    makes: ClassVar[Kind] = "text"
-    reads: ClassVar[Kind | None] = "text"
 
     def apply(self, frame: pd.DataFrame, learned: Any) -> pd.Series:
         first = _text(frame, self.column).str[:1]
         return first.where(first.str.len() > 0).astype("str")
 
 
-class Rare(DerivationOp):
+class Rare(_TextOp):
     """Categories seen fewer than `min_count` times in the fitted rows become `other`.
 
     The cut is learned on the rows `fit` sees (the train split, or a fold's training rows),
@@ -127,11 +141,8 @@ class Rare(DerivationOp):
     """
 
     op: Literal["rare"]
-    column: ColumnName
     min_count: int = Field(ge=1)
     other: str | None = Field(default=None, min_length=1)
-    makes: ClassVar[Kind] = "text"
-    reads: ClassVar[Kind | None] = "text"
 
     def fit(self, frame: pd.DataFrame) -> list[str]:
         counts = _text(frame, self.column).value_counts(dropna=True)
@@ -182,13 +193,10 @@ class Ratio(DerivationOp):
         return ratio.astype("float64")
 
 
-class Log1p(DerivationOp):
+class Log1p(_NumberOp):
     """log(1 + x); a value at or below -1 is an error naming column, line and value."""
 
     op: Literal["log1p"]
-    column: ColumnName
-    makes: ClassVar[Kind] = "number"
-    reads: ClassVar[Kind | None] = "number"
 
     def apply(self, frame: pd.DataFrame, learned: Any) -> pd.Series:
         import numpy as np
@@ -206,22 +214,20 @@ class Log1p(DerivationOp):
         return values.apply(np.log1p).astype("float64")
 
 
-class IsMissing(DerivationOp):
+class IsMissing(_ColumnOp):
     """1 where the column is missing, else 0."""
 
     op: Literal["is_missing"]
-    column: ColumnName
     makes: ClassVar[Kind] = "number"
 
     def apply(self, frame: pd.DataFrame, learned: Any) -> pd.Series:
         return frame[self.column].isna().astype("int8")
 
 
-class Equals(DerivationOp):
+class Equals(_ColumnOp):
     """1 where the column equals `value` (compared as text if value is text), else 0."""
 
     op: Literal["equals"]
-    column: ColumnName
     value: int | float | str
     makes: ClassVar[Kind] = "number"
 
@@ -241,15 +247,12 @@ class Equals(DerivationOp):
         return _flag(_numbers(frame, self.column) == self.value)
 
 
-class Threshold(DerivationOp):
+class Threshold(_NumberOp):
     """1 where the column is strictly above `above` (or below `below`); missing gives 0."""
 
     op: Literal["threshold"]
-    column: ColumnName
     above: float | None = None
     below: float | None = None
-    makes: ClassVar[Kind] = "number"
-    reads: ClassVar[Kind | None] = "number"
 
     @model_validator(mode="after")
     def _exactly_one_bound(self) -> Threshold:
