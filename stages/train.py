@@ -22,7 +22,7 @@ from stages.core.artifacts import (
     write_json,
 )
 from stages.core.cli import run_cli, stage_parser
-from stages.core.errors import about
+from stages.core.errors import in_file
 from stages.core.fitted import fit_record
 from stages.core.model import build_model, check_categories_fit_model, check_model_settings
 from stages.core.params import Params, load_params
@@ -34,7 +34,7 @@ def choose_params(params: Params) -> tuple[Params, dict[str, Any]]:
         return params, {"enabled": False}
     from stages.core.search import search
 
-    with about(params.data.train_path):
+    with in_file(params.data.train_path):
         chosen, report = search(params, read_table(table_path(SPLIT_DIR, "train")))
     scoring = report["scoring"]
     print(
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
         chosen, report = choose_params(params)
         train = read_table(table_path(SCALED_DIR, "train"))
         model = build_model(chosen)
-        with about(params.data.train_path):
+        with in_file(params.data.train_path):
             check_categories_fit_model(chosen, train)
             model.fit(train[params.features.columns], train[params.data.target].to_numpy())
     # The record holds params as given (a search's choice is in search.json) and what the

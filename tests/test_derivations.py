@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from pydantic import TypeAdapter
 
-from stages.core.derivations import Featurizer, build_featurizer
 from stages.core.errors import DataError, ParamsError
+from stages.core.featurize import Featurizer, build_featurizer
 from stages.core.featurize_ops import Derivation
 from stages.core.params import parse_params, read_params_file
 from tests.conftest import ROOT

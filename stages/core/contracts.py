@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 _OTHER_DELIMITERS = (",", ";", "\t", "|")
 
 
-def shown(value: Any) -> str:
+def as_written(value: Any) -> str:
     """A cell value as the user wrote it: 900, not np.int64(900)."""
     return repr(value.item() if hasattr(value, "item") else value)
 
@@ -359,7 +359,7 @@ def binary_target(frame: pd.DataFrame, target: str, positive_label: Any, source:
             first = int(odd.to_numpy().argmax())
             where = (
                 f"; first row with a third class: line {line_of(column.index[first])} "
-                f"({shown(values.iloc[first])})"
+                f"({as_written(values.iloc[first])})"
             )
         raise DataError(
             f"{source}: column {target!r}: expected two classes, found {detail} ({found}){where}"
@@ -468,7 +468,7 @@ def not_a_number(value: Any, written: str | None = None) -> str:
     import numpy as np
 
     infinite = isinstance(value, float | np.floating) and np.isinf(value)
-    got = shown(written if written is not None else value)
+    got = as_written(written if written is not None else value)
     message = f"expected {'a finite number' if infinite else 'a number'}, got {got}"
     text = str(value).strip()
     if isinstance(value, str) and (

@@ -201,7 +201,7 @@ class Log1p(_NumberOp):
     def apply(self, frame: pd.DataFrame, learned: Any) -> pd.Series:
         import numpy as np
 
-        from stages.core.contracts import first_flagged, line_of, shown
+        from stages.core.contracts import as_written, first_flagged, line_of
 
         values = _numbers(frame, self.column)
         bad = values <= -1
@@ -209,7 +209,7 @@ class Log1p(_NumberOp):
             label, value = first_flagged(values, bad)
             raise DataError(
                 f"column {self.column!r}, line {line_of(label)}: log1p needs "
-                f"values above -1, got {shown(value)}"
+                f"values above -1, got {as_written(value)}"
             )
         return values.apply(np.log1p).astype("float64")
 

@@ -14,8 +14,8 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
-from stages.core.derivations import build_featurizer
 from stages.core.errors import DataError, ParamsError
+from stages.core.featurize import build_featurizer
 from stages.core.params import Params
 from stages.core.transformers import (
     build_design,

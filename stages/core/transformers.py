@@ -22,13 +22,13 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from stages.core.contracts import (
+    as_written,
     conform_features,
     first_flagged,
     line_of,
     needs_values,
     no_strategy,
     require_columns,
-    shown,
 )
 from stages.core.errors import DataError
 from stages.core.params import Params
@@ -225,7 +225,8 @@ class CategoricalEncoder(_FrameTransformer):
         if not unknown.any():
             return
         label, value = first_flagged(values, unknown)
-        what = "is missing" if pd.isna(value) else f"{shown(value)} was never seen in training"
+        seen = f"{as_written(value)} was never seen in training"
+        what = "is missing" if pd.isna(value) else seen
         raise DataError(
             f"column {values.name!r}, line {line_of(label)}: category {what} "
             "(encode.handle_unknown is 'error')"
