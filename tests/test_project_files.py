@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from benchmarks.run import project_files
 from stages.core import artifacts
-from tests.conftest import ROOT, run
+from tests.conftest import ROOT, project_files, run
 
 DVC_YAML = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
 SUMS = ROOT / "data/SHA256SUMS"  # `sha256sum -c data/SHA256SUMS` from the repo's root

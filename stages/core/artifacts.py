@@ -22,6 +22,7 @@ from stages.core.errors import DataError, PipelineError
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.figure import Figure
 
 SPLIT_DIR = Path("data/split")
 FEATURED_DIR = Path("data/featured")
@@ -255,7 +256,7 @@ def write_text(text: str, path: Path | str) -> None:
         temporary.write_text(text, encoding="utf-8")
 
 
-def write_figure(figure: Any, path: Path | str) -> None:
+def write_figure(figure: Figure, path: Path | str) -> None:
     """A matplotlib figure as PNG, without the version stamp, so reruns are byte-identical."""
     with atomic_path(path) as temporary:
         figure.savefig(temporary, format="png", dpi=100, metadata={"Software": None})

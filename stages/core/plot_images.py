@@ -7,31 +7,34 @@ and DPI, and no version stamp, so the same tables give byte-identical files.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 TOP_COEFFICIENTS = 20
 _COLORS = {"train": "tab:blue", "test": "tab:orange"}
 
 
-def _pyplot() -> Any:
+def _figure(width: float, height: float) -> Figure:
+    """A figure of the object-oriented API: no pyplot state, no display backend."""
     import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plt.rcParams.update({"font.size": 9, "figure.dpi": 100})
-    return plt
+    matplotlib.rcParams.update({"font.size": 9, "figure.dpi": 100})
+    return Figure(figsize=(width, height))
 
 
-def roc_figure(curves: dict[str, pd.DataFrame], metrics: dict[str, dict[str, Any]]) -> Any:
+def roc_figure(curves: dict[str, pd.DataFrame], metrics: dict[str, dict[str, Any]]) -> Figure:
     """ROC per split on one axes (scikit-learn's RocCurveDisplay), labelled with its AUC."""
     from sklearn.metrics import RocCurveDisplay
 
-    plt = _pyplot()
-    figure, axes = plt.subplots(figsize=(5, 5))
+    figure = _figure(5, 5)
+    axes = figure.subplots()
     for position, (split, table) in enumerate(curves.items()):
         display = RocCurveDisplay(
             fpr=table["fpr"].to_numpy(),
@@ -51,13 +54,13 @@ def roc_figure(curves: dict[str, pd.DataFrame], metrics: dict[str, dict[str, Any
 
 def precision_recall_figure(
     curves: dict[str, pd.DataFrame], metrics: dict[str, dict[str, Any]]
-) -> Any:
+) -> Figure:
     """Precision against recall per split (PrecisionRecallDisplay); the dot is the operating
     point (the threshold)."""
     from sklearn.metrics import PrecisionRecallDisplay
 
-    plt = _pyplot()
-    figure, axes = plt.subplots(figsize=(5, 5))
+    figure = _figure(5, 5)
+    axes = figure.subplots()
     for split, table in curves.items():
         color = _COLORS.get(split)
         display = PrecisionRecallDisplay(
@@ -70,12 +73,12 @@ def precision_recall_figure(
     return figure
 
 
-def confusion_figure(tables: dict[str, pd.DataFrame]) -> Any:
+def confusion_figure(tables: dict[str, pd.DataFrame]) -> Figure:
     """One 2x2 count matrix per split (ConfusionMatrixDisplay; rows actual, columns predicted)."""
     from sklearn.metrics import ConfusionMatrixDisplay, confusion_matrix
 
-    plt = _pyplot()
-    figure, panels = plt.subplots(1, len(tables), figsize=(4 * len(tables), 3.6), squeeze=False)
+    figure = _figure(4 * len(tables), 3.6)
+    panels = figure.subplots(1, len(tables), squeeze=False)
     for axes, (split, table) in zip(panels[0], tables.items(), strict=True):
         counts = confusion_matrix(table["actual"], table["predicted"], labels=[0, 1])
         display = ConfusionMatrixDisplay(counts, display_labels=["0", "1"])
@@ -88,13 +91,13 @@ def confusion_figure(tables: dict[str, pd.DataFrame]) -> Any:
     return figure
 
 
-def calibration_figure(curves: dict[str, pd.DataFrame]) -> Any:
+def calibration_figure(curves: dict[str, pd.DataFrame]) -> Figure:
     """Fraction positive against mean predicted probability per bin (CalibrationDisplay);
     marker area grows with the bin's row count, which CalibrationDisplay does not show."""
     from sklearn.calibration import CalibrationDisplay
 
-    plt = _pyplot()
-    figure, axes = plt.subplots(figsize=(5, 5))
+    figure = _figure(5, 5)
+    axes = figure.subplots()
     for position, (split, table) in enumerate(curves.items()):
         color = _COLORS.get(split)
         display = CalibrationDisplay(
@@ -118,13 +121,13 @@ def calibration_figure(curves: dict[str, pd.DataFrame]) -> Any:
     return figure
 
 
-def coefficients_figure(table: pd.DataFrame, top: int = TOP_COEFFICIENTS) -> Any:
+def coefficients_figure(table: pd.DataFrame, top: int = TOP_COEFFICIENTS) -> Figure:
     """The `top` coefficients by magnitude, as horizontal bars sorted by value."""
-    plt = _pyplot()
     chosen = table.assign(size=table["coefficient"].abs())
     chosen = chosen.sort_values(["size", "feature"], ascending=[False, True]).head(top)
     chosen = chosen.sort_values(["coefficient", "feature"])
-    figure, axes = plt.subplots(figsize=(6, 0.25 * max(len(chosen), 4) + 1.2))
+    figure = _figure(6, 0.25 * max(len(chosen), 4) + 1.2)
+    axes = figure.subplots()
     colors = ["tab:red" if value < 0 else "tab:green" for value in chosen["coefficient"]]
     axes.barh(chosen["feature"].astype(str), chosen["coefficient"], color=colors)
     axes.axvline(0, color="grey", linewidth=0.8)
@@ -135,7 +138,7 @@ def coefficients_figure(table: pd.DataFrame, top: int = TOP_COEFFICIENTS) -> Any
     return figure
 
 
-def _finish(axes: Any, title: str, xlabel: str, ylabel: str) -> None:
+def _finish(axes: Axes, title: str, xlabel: str, ylabel: str) -> None:
     axes.set_xlim(-0.02, 1.02)
     axes.set_ylim(-0.02, 1.02)
     axes.set_title(title)
@@ -143,12 +146,14 @@ def _finish(axes: Any, title: str, xlabel: str, ylabel: str) -> None:
     axes.set_ylabel(ylabel)
     axes.grid(True, linewidth=0.3)
     axes.legend(loc="best")
-    axes.figure.tight_layout()
+    figure = axes.get_figure(root=True)
+    if figure is not None:
+        figure.tight_layout()
 
 
 def all_figures(
     tables: dict[str, dict[str, pd.DataFrame]], coefficients: pd.DataFrame, metrics: dict[str, Any]
-) -> dict[str, Any]:
+) -> dict[str, Figure]:
     """name → figure, for tables[split][curve] as written by evaluate."""
 
     def by_split(curve: str) -> dict[str, pd.DataFrame]:
