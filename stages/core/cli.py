@@ -41,6 +41,9 @@ def run_cli(main: Callable[[list[str] | None], None], argv: list[str] | None = N
             main(argv)
         except PipelineError as error:
             fail(error)
+        except BrokenPipeError:  # `... | head` closed the pipe: nothing left to say
+            sys.stderr.close()
+            raise SystemExit(1) from None
         except KeyboardInterrupt:
             print("error: interrupted; outputs were left as they were", file=sys.stderr)
             raise SystemExit(130) from None

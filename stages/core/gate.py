@@ -99,6 +99,8 @@ def _number(values: dict[str, Any], split: str, name: str, source: str) -> float
 def read_metrics(path: Path) -> dict[str, Any]:
     """metrics.json as a mapping of splits; missing or unreadable is a DataError saying to
     rerun (read by artifacts.read_json, the one JSON reader)."""
+    if not path.is_file():
+        raise DataError(f"{path}: not found; {RERUN}")
     data = read_json(path)
     if not isinstance(data, dict):
         raise DataError(f"{path}: expected a mapping of splits; {RERUN}")
