@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from stages.core.artifacts import ENCODED_DIR, ENCODER_PATH, IMPUTED_DIR
 from stages.core.cli import run_cli, stage_parser
+from stages.core.fit_stage import read_splits, run_fit_stage
 from stages.core.fitted import fit_record
 from stages.core.params import load_params
-from stages.core.stage import read_splits, run_fit_stage
 from stages.core.transformers import build_encoder
 
 

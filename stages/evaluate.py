@@ -30,8 +30,8 @@ from stages.core.artifacts import (
     write_json,
     write_table,
 )
-from stages.core.cli import run_cli, stage_parser
-from stages.core.errors import about
+from stages.core.cli import allow_stale_option, run_cli, stage_parser
+from stages.core.errors import in_file
 from stages.core.fitted import check_fitted
 from stages.core.metrics import classification_metrics, classify
 from stages.core.params import Params, load_params
@@ -55,7 +55,9 @@ def score_table(model: Any, table: pd.DataFrame, params: Params) -> pd.DataFrame
     )
 
 
-def evaluate(model: Any, tables: dict[str, pd.DataFrame], params: Params) -> tuple[dict, dict]:
+def evaluate(
+    model: Any, tables: dict[str, pd.DataFrame], params: Params
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Per-split scores and metrics, with the majority-class baseline of each split."""
     scored = {split: score_table(model, table, params) for split, table in tables.items()}
     majority = majority_class(scored["train"]["actual"])
@@ -75,17 +77,19 @@ def majority_class(actual: pd.Series) -> int:
     return int(min(counts.index[counts == counts.max()]))
 
 
-def cross_validation_metrics(search: dict) -> dict | None:
+def cross_validation_metrics(search: dict[str, Any]) -> dict[str, Any] | None:
     """The search's CV summary for metrics.json (`cv.*`), or None when search was off."""
     if not search.get("enabled"):
         return None
     return {key: value for key, value in search.items() if key not in ("enabled", "results")}
 
 
-def write_plots(model: Any, scored: dict, metrics: dict, params: Params) -> None:
+def write_plots(
+    model: Any, scored: dict[str, Any], metrics: dict[str, Any], params: Params
+) -> None:
     """Plot tables for DVC, then PNGs drawn from exactly those tables."""
-    from stages.core.figures import all_figures
-    from stages.core.plots import coefficient_table, curve_tables
+    from stages.core.plot_data import coefficient_table, curve_tables
+    from stages.core.plot_images import all_figures
 
     tables = {
         split: curve_tables(frame, params.plots.calibration_bins, params.plots.max_curve_points)
@@ -102,18 +106,14 @@ def write_plots(model: Any, scored: dict, metrics: dict, params: Params) -> None
 
 def main(argv: list[str] | None = None) -> None:
     parser = stage_parser(__doc__)
-    parser.add_argument(
-        "--allow-stale",
-        action="store_true",
-        help="evaluate even if the model does not match params.yaml (warns)",
-    )
+    allow_stale_option(parser, "evaluate")
     args = parser.parse_args(argv)
     params = load_params(args.params)
     model, record = read_fitted(MODEL_PATH)
     # Metrics of a model fitted with other params or data would be silently wrong.
     check_fitted({MODEL_PATH: record}, params, args.params, allow_stale=args.allow_stale)
     tables = {split: read_table(table_path(SCALED_DIR, split)) for split in SPLITS}
-    with about(params.data.train_path):
+    with in_file(params.data.train_path):
         scored, metrics = evaluate(model, tables, params)
     for split, frame in scored.items():
         write_table(frame, table_path(SCORED_DIR, split))

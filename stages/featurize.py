@@ -17,27 +17,19 @@ from stages.core.artifacts import (
 )
 from stages.core.cli import run_cli, stage_parser
 from stages.core.contracts import check_derived_rows
-from stages.core.derivations import build_featurizer
-from stages.core.errors import ParamsError
+from stages.core.featurize import build_featurizer, refuse_shadowing
+from stages.core.fit_stage import read_splits, run_fit_stage
 from stages.core.fitted import fit_record
-from stages.core.params import Params, load_params
-from stages.core.stage import read_splits, run_fit_stage
-
-
-def refuse_shadowing(params: Params, raw_columns: list[str], params_path: str) -> None:
-    """A derived column may not reuse a raw column's name: it would silently replace it."""
-    for name in params.featurize.derive:
-        if name in raw_columns:
-            raise ParamsError(
-                f"{params_path}: featurize.derive.{name}: {name!r} is already a column of "
-                f"{params.data.train_path}; give the derived column a new name"
-            )
+from stages.core.params import load_params
 
 
 def main(argv: list[str] | None = None) -> None:
     args = stage_parser(__doc__).parse_args(argv)
     params = load_params(args.params)
-    refuse_shadowing(params, table_columns(table_path(SPLIT_DIR, "train")), args.params)
+    raw_columns = table_columns(table_path(SPLIT_DIR, "train"))
+    refuse_shadowing(
+        params.featurize.derive, raw_columns, params.data.train_path, prefix=f"{args.params}: "
+    )
     featurizer = build_featurizer(params)
     # Only what later stages use: the raw columns the features and derivations need, and
     # the target (at 10M rows, long text columns such as names cost seconds and GBs).

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from stages.core.artifacts import FEATURED_DIR, IMPUTED_DIR, IMPUTER_PATH, table_path
 from stages.core.cli import run_cli, stage_parser
-from stages.core.contracts import require_columns, shown
+from stages.core.contracts import as_written, require_columns
+from stages.core.fit_stage import read_splits, run_fit_stage
 from stages.core.fitted import fit_record
 from stages.core.params import load_params
-from stages.core.stage import read_splits, run_fit_stage
 from stages.core.transformers import build_impute_step
 
 
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     fills = step.named_steps["impute"].fill_values_
     print(
         "impute: fill values learned on train: "
-        + ", ".join(f"{c}={shown(v)}" for c, v in fills.items())
+        + ", ".join(f"{c}={as_written(v)}" for c, v in fills.items())
     )
 
 

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stages.core.artifacts import MODEL_PATH, write_csv
-from stages.core.cli import run_cli, stage_parser
-from stages.core.contracts import check_raw_rows, line_of, read_csv_checked, shown
-from stages.core.errors import DataError, about
+from stages.core.cli import allow_stale_option, run_cli, stage_parser
+from stages.core.contracts import as_written, check_raw_rows, line_of, read_csv_checked
+from stages.core.errors import DataError, in_file
 from stages.core.fitted import check_fitted, labels_of
 from stages.core.metrics import classify
 from stages.core.outputs import check_output, record_written
@@ -46,17 +46,17 @@ def check_rows(frame: pd.DataFrame, params: Params, source: str) -> None:
     if id_column is not None:
         missing = frame[id_column].isna()
         if missing.any():
-            first = missing.to_numpy().argmax()
+            first = int(missing.to_numpy().argmax())
             raise DataError(
                 f"{source}: column {id_column!r}, line {line_of(frame.index[first])}: the id is "
                 "missing (every row to score needs one; or set data.id_column: null)"
             )
         duplicated = frame[id_column].duplicated()
         if duplicated.any():
-            first = duplicated.to_numpy().argmax()
+            first = int(duplicated.to_numpy().argmax())
             raise DataError(
                 f"{source}: column {id_column!r}, line {line_of(frame.index[first])}: "
-                f"id {shown(frame[id_column].iloc[first])} appears more than once"
+                f"id {as_written(frame[id_column].iloc[first])} appears more than once"
             )
     if params.train.model != "logistic_regression":
         return  # tree models route missing values natively
@@ -90,7 +90,7 @@ def predictions(
     return out
 
 
-def output_labels(params: Params, record: dict | None) -> tuple[Any, Any] | None:
+def output_labels(params: Params, record: dict[str, Any] | None) -> tuple[Any, Any] | None:
     """(negative, positive) as the training file spells them, or None for 0/1."""
     if params.predict.labels == "binary":
         return None
@@ -110,11 +110,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--overwrite", action="store_true", help="replace an existing --output file"
     )
-    parser.add_argument(
-        "--allow-stale",
-        action="store_true",
-        help="score even if the fitted artifacts do not match params.yaml (warns)",
-    )
+    allow_stale_option(parser, "score")
     args = parser.parse_args(argv)
     params = load_params(args.params)
     input_path = Path(args.input or params.data.predict_path)
@@ -142,7 +138,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     check_rows(frame, params, str(input_path))
     check_raw_rows(frame, params, input_path, labelled=False)
-    with about(str(input_path)):
+    with in_file(str(input_path)):
         scored = predictions(chain, frame, params, labels)
     shown_path = args.output or params.data.predictions_path
     write_csv(scored, output_path)

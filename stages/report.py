@@ -33,7 +33,7 @@ IMAGES = {
 }
 
 
-def gate_section(params: Params, metrics: dict | None, problem: str | None) -> list[str]:
+def gate_section(params: Params, metrics: dict[str, Any] | None, problem: str | None) -> list[str]:
     """The verdict line, then a table of every threshold (or why nothing was judged)."""
     if problem is not None:
         return ["## Gate", "", f"**gate: not judged**: {problem}", ""]
@@ -47,7 +47,7 @@ def gate_section(params: Params, metrics: dict | None, problem: str | None) -> l
     return lines
 
 
-def metrics_section(metrics: dict | None) -> list[str]:
+def metrics_section(metrics: dict[str, Any] | None) -> list[str]:
     """One row per metric, one column per split, in evaluate's order."""
     if not metrics:
         return ["## Metrics", "", "No metrics: run `dvc repro`.", ""]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from stages.core.artifacts import SPLIT_DIR, file_sha256, table_path, write_table
 from stages.core.cli import run_cli, stage_parser
-from stages.core.contracts import binary_target, check_raw_rows, read_csv_checked, shown
+from stages.core.contracts import as_written, binary_target, check_raw_rows, read_csv_checked
 from stages.core.fitted import source_record
 from stages.core.params import Params, load_params
 from stages.core.splitting import check_class_rows, split_positions
@@ -33,7 +33,7 @@ def split_table(
     train, test = split_positions(
         len(table), settings.test_size, settings.random_state, labels if settings.stratify else None
     )
-    names = {int(c): shown(raw[target].to_numpy()[labels.to_numpy() == c][0]) for c in (0, 1)}
+    names = {int(c): as_written(raw[target].to_numpy()[labels.to_numpy() == c][0]) for c in (0, 1)}
     minimum = params.checks.min_class_rows.model_dump()
     check_class_rows(labels, {"train": train, "test": test}, minimum, names, target, source)
     return table.iloc[train], table.iloc[test]

@@ -8,6 +8,8 @@ refitting every preprocessing step inside each fold; the test split is never rea
 
 from __future__ import annotations
 
+from typing import Any
+
 from stages.core.artifacts import (
     MODEL_PATH,
     SCALED_DIR,
@@ -20,19 +22,19 @@ from stages.core.artifacts import (
     write_json,
 )
 from stages.core.cli import run_cli, stage_parser
-from stages.core.errors import about
+from stages.core.errors import in_file
 from stages.core.fitted import fit_record
-from stages.core.model import build_model
+from stages.core.model import build_model, check_categories_fit_model, check_model_settings
 from stages.core.params import Params, load_params
 
 
-def choose_params(params: Params) -> tuple[Params, dict]:
+def choose_params(params: Params) -> tuple[Params, dict[str, Any]]:
     """The params to fit with, and the search summary (just `enabled: false` when off)."""
     if not params.train.search.enabled:
         return params, {"enabled": False}
     from stages.core.search import search
 
-    with about(params.data.train_path):
+    with in_file(params.data.train_path):
         chosen, report = search(params, read_table(table_path(SPLIT_DIR, "train")))
     scoring = report["scoring"]
     print(
@@ -51,11 +53,13 @@ def main(argv: list[str] | None = None) -> None:
     # One thread: on a few hundred rows OpenMP's start-up costs more than it saves (5-fold
     # CV of the tree model: ~10 s with 2 threads on a busy machine, ~1 s with one), and
     # results then cannot depend on the machine's core count.
+    check_model_settings(params)
     with threadpool_limits(limits=1):
         chosen, report = choose_params(params)
         train = read_table(table_path(SCALED_DIR, "train"))
         model = build_model(chosen)
-        with about(params.data.train_path):
+        with in_file(params.data.train_path):
+            check_categories_fit_model(chosen, train)
             model.fit(train[params.features.columns], train[params.data.target].to_numpy())
     # The record holds params as given (a search's choice is in search.json) and what the
     # split tables were made from: the training CSV's sha256 and the target's labels.

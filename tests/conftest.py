@@ -17,11 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
-from benchmarks.run import copy_project_files
+from benchmarks.run import copy_project_files, project_files, set_param
+
+# The project-copying helpers are the benchmark's own; tests import them from here.
+__all__ = ["copy_project_files", "project_files", "set_param"]
 from stages.core.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
+# What the `score` fixture leaves in its output before predicting over it.
+PREVIOUS = "PassengerId,Survived,probability\n1,0,0.5\n"
 VENV_BIN = Path(sys.executable).parent
 
 
@@ -113,6 +119,16 @@ def clone_project(source: Path, destination: Path) -> Path:
     return destination
 
 
+def lock_hashes(project: Path) -> dict[str, str]:
+    """Every out's md5 in dvc.lock, by stage and path."""
+    lock = yaml.safe_load((project / "dvc.lock").read_text())
+    return {
+        f"{name}:{out['path']}": out["md5"]
+        for name, stage in lock["stages"].items()
+        for out in stage.get("outs", [])
+    }
+
+
 def ran_stages(output: str) -> list[str]:
     """Names of the stages `dvc repro` actually ran, from its log."""
     return [
@@ -140,3 +156,23 @@ def reproduced(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def reproduced_copy(reproduced: Path, tmp_path: Path) -> Iterator[Path]:
     """A private, already reproduced project a test may change freely."""
     yield clone_project(reproduced, tmp_path / "reproduced-copy")
+
+
+@pytest.fixture
+def score(reproduced_copy: Path, cli: Cli) -> Callable[..., tuple[CliResult, Path]]:
+    """Write `text` as new.csv (None: leave it), predict it over a previous output."""
+
+    def call(text: str | None, project: Path = reproduced_copy) -> tuple[CliResult, Path]:
+        if text is not None:
+            (project / "new.csv").write_text(text)
+        output = project / "scored.csv"
+        output.write_text(PREVIOUS)
+        args = ("--input", "new.csv", "--output", "scored.csv", "--overwrite")
+        return cli("predict", project, *args), output
+
+    return call
+
+
+@pytest.fixture
+def scoring(reproduced_copy: Path) -> Path:
+    return reproduced_copy

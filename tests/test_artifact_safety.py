@@ -20,7 +20,7 @@ from stages.core.cli import run_cli
 from stages.core.errors import PipelineError
 from stages.core.fitted import first_difference
 from tests.conftest import Cli
-from tests.test_input_contracts import HEADER, ROW, assert_one_line_error
+from tests.helpers import HEADER, ROW, assert_one_line_error
 
 PROTECTED = {
     "params.yaml": "is the params file",

@@ -8,9 +8,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from pydantic import TypeAdapter
 
-from stages.core.derivations import Featurizer, build_featurizer
 from stages.core.errors import DataError, ParamsError
+from stages.core.featurize import Featurizer, build_featurizer
+from stages.core.featurize_ops import Derivation
 from stages.core.params import parse_params, read_params_file
 from tests.conftest import ROOT
 
@@ -23,6 +25,11 @@ def params_with(derive: dict[str, Any], **sections: Any) -> Any:
     for name, value in sections.items():
         raw[name] = value
     return parse_params(raw)
+
+
+def ops(specs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Derivation op objects from their params mapping, as params.yaml would give them."""
+    return dict(TypeAdapter(dict[str, Derivation]).validate_python(specs))
 
 
 def frame() -> pd.DataFrame:
@@ -40,7 +47,7 @@ def frame() -> pd.DataFrame:
 
 def derive(specs: dict[str, dict[str, Any]], data: pd.DataFrame | None = None) -> pd.DataFrame:
     data = frame() if data is None else data
-    return Featurizer(derive=specs).fit(data).transform(data)
+    return Featurizer(derive=ops(specs)).fit(data).transform(data)
 
 
 def test_extract_takes_the_capture_group_and_leaves_no_match_missing() -> None:
@@ -104,9 +111,9 @@ def test_threshold_above_and_below_missing_is_zero() -> None:
 
 def test_rare_learns_the_cut_on_fit_rows_only() -> None:
     train = pd.DataFrame({"c": ["a", "a", "a", "b", "b", "z", None]})
-    featurizer = Featurizer(derive={"g": {"op": "rare", "column": "c", "min_count": 2}})
+    featurizer = Featurizer(derive=ops({"g": {"op": "rare", "column": "c", "min_count": 2}}))
     featurizer.fit(train)
-    assert featurizer.kept_ == {"g": ["a", "b"]}
+    assert featurizer.learned_ == {"g": ["a", "b"]}
     new = pd.DataFrame({"c": ["z", "z", "z", "b", "q", None]}, index=[5, 6, 7, 8, 9, 10])
     out = featurizer.transform(new)["g"]
     # "z" is frequent in the new rows, but the cut was learned on the fit rows: still rare.
@@ -141,13 +148,13 @@ def test_a_non_number_in_a_numeric_input_names_column_line_and_value() -> None:
 
 
 def test_missing_input_column_at_transform_names_the_derivation() -> None:
-    featurizer = Featurizer(derive={"l": {"op": "log1p", "column": "a"}}).fit(frame())
+    featurizer = Featurizer(derive=ops({"l": {"op": "log1p", "column": "a"}})).fit(frame())
     with pytest.raises(DataError, match=r"missing column 'a' \(read by featurize.derive.l\)"):
         featurizer.transform(frame().drop(columns=["a"]))
 
 
 def test_a_derived_name_that_is_already_a_column_is_a_params_error() -> None:
-    with pytest.raises(ParamsError, match=r"featurize.derive.kind: the data already has"):
+    with pytest.raises(ParamsError, match=r"derive.kind: 'kind' is already a column of the data"):
         derive({"kind": {"op": "log1p", "column": "a"}})
 
 

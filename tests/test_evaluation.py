@@ -12,15 +12,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stages.core.plots import (
+from stages.core.plot_data import (
     calibration_table,
     coefficient_table,
     confusion_table,
     precision_recall_table,
     roc_table,
 )
-from tests.conftest import run
-from tests.test_pipeline_e2e import lock_hashes
+from tests.conftest import lock_hashes, run
 
 PLOT_IDS = {"roc", "precision_recall", "confusion", "calibration", "coefficients"}
 IMAGES = {"roc", "precision_recall", "confusion", "calibration", "coefficients"}
@@ -244,7 +243,7 @@ def test_a_queued_grid_of_experiments_is_compared_by_exp_show(reproduced_copy: P
 
 
 def test_long_curves_are_thinned_keeping_both_ends() -> None:
-    from stages.core.plots import thin
+    from stages.core.plot_data import thin
 
     curve = pd.DataFrame({"fpr": np.linspace(0, 1, 10_001), "tpr": np.linspace(0, 1, 10_001)})
     thinned = thin(curve, 100)

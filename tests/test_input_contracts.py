@@ -7,58 +7,21 @@ exist, and checks that they are byte-for-byte what they were before the failed r
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import Cli, CliResult, run, stage
-
-Scorer = Callable[..., tuple[CliResult, Path]]
-PREVIOUS = "PassengerId,Survived,probability\n1,0,0.5\n"
-HEADER = "PassengerId,Pclass,Name,Sex,Age,SibSp,Parch,Ticket,Fare,Cabin,Embarked"
-ROW = '900,3,"Doe, Mr. John",male,30,0,0,A1,7.25,,S'
-
-
-def digest(paths: list[Path]) -> dict[str, str]:
-    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in paths if p.is_file()}
-
-
-def outputs(project: Path) -> list[Path]:
-    folders = ["data/split", "data/featured", "data/imputed", "data/encoded", "data/scaled"]
-    folders.append("models")
-    return sorted(p for folder in folders for p in (project / folder).rglob("*") if p.is_file())
-
-
-def assert_one_line_error(result: CliResult, *fragments: str) -> None:
-    assert result.returncode == 2, result.stdout + result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: ")
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
-
-
-@pytest.fixture
-def score(reproduced_copy: Path, cli: Cli) -> Scorer:
-    """Write `text` as new.csv (None: leave it), predict it over a previous output."""
-
-    def call(text: str | None, project: Path = reproduced_copy) -> tuple[CliResult, Path]:
-        if text is not None:
-            (project / "new.csv").write_text(text)
-        output = project / "scored.csv"
-        output.write_text(PREVIOUS)
-        args = ("--input", "new.csv", "--output", "scored.csv", "--overwrite")
-        return cli("predict", project, *args), output
-
-    return call
-
-
-@pytest.fixture
-def scoring(reproduced_copy: Path) -> Path:
-    return reproduced_copy
-
+from tests.conftest import Cli, run, stage
+from tests.helpers import (
+    HEADER,
+    PREVIOUS,
+    ROW,
+    Scorer,
+    assert_one_line_error,
+    digest,
+    labelled,
+    outputs,
+)
 
 PREDICT_CASES = {
     "missing file": (None, ["new.csv: file not found"]),
@@ -180,16 +143,6 @@ def test_predict_without_trained_models_says_what_to_run(project: Path, score: S
         result, "models/featurizer.joblib: not found; run the stage that writes it"
     )
     assert output.read_text() == PREVIOUS
-
-
-TRAIN_HEADER = "PassengerId,Survived,Pclass,Name,Sex,Age,SibSp,Parch,Ticket,Fare,Cabin,Embarked"
-
-
-def labelled(*survived: str) -> str:
-    rows = [
-        f'{i},{s},3,"P, Mr. {i}",male,30,0,0,A{i},7.25,C{i},S' for i, s in enumerate(survived, 1)
-    ]
-    return "\n".join([TRAIN_HEADER, *rows]) + "\n"
 
 
 TRAIN_CASES = {

@@ -105,13 +105,37 @@ def test_bad_value_is_one_error_naming_the_key(key: str, value: Any, expected: s
     assert "\n" not in message
 
 
-def test_solver_and_penalty_must_fit_together() -> None:
+def test_solver_and_penalty_must_fit_together_as_scikit_learn_says() -> None:
+    from stages.core.model import check_model_settings
+
     raw = with_change("train.solver", "lbfgs")
     raw["train"]["penalty"] = "l1"
     with pytest.raises(ParamsError) as caught:
-        parse_params(raw)
+        check_model_settings(parse_params(raw))
     message = str(caught.value)
-    assert "train: solver 'lbfgs' does not support penalty 'l1'" in message
+    assert message.startswith("train: scikit-learn refuses these settings: ")
+    assert "Solver lbfgs supports only 'l2' or None penalties, got l1 penalty" in message
+    # Every combination scikit-learn accepts passes; the check fits nothing real.
+    for solver, penalty in [("saga", "l1"), ("liblinear", "l1"), ("lbfgs", None)]:
+        ok = with_change("train.solver", solver)
+        ok["train"]["penalty"] = penalty
+        check_model_settings(parse_params(ok))
+
+
+def test_train_stage_refuses_a_solver_penalty_pair_before_any_work(
+    reproduced_copy: Path,
+) -> None:
+    params = reproduced_copy / "params.yaml"
+    raw = read_params_file(params)
+    raw["train"]["solver"] = "lbfgs"
+    raw["train"]["penalty"] = "l1"
+    params.write_text(yaml.safe_dump(raw, sort_keys=False))
+    model = reproduced_copy / "models/model.joblib"
+    before = model.read_bytes()
+    result = stage("train", reproduced_copy)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: train: scikit-learn refuses these settings: Solver")
+    assert model.read_bytes() == before
 
 
 def test_yaml_scientific_notation_is_a_float(tmp_path: Path) -> None:

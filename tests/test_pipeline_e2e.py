@@ -7,25 +7,14 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
-from tests.conftest import ran_stages, run
+from tests.conftest import lock_hashes, ran_stages, run
 
 ALL_STAGES = ["split", "featurize", "impute", "encode", "scale", "train", "evaluate", "predict"]
 
 
 def metrics(project: Path) -> dict:
     return json.loads((project / "metrics/metrics.json").read_text())
-
-
-def lock_hashes(project: Path) -> dict[str, str]:
-    """Every out's md5 in dvc.lock, by stage and path."""
-    lock = yaml.safe_load((project / "dvc.lock").read_text())
-    return {
-        f"{name}:{out['path']}": out["md5"]
-        for name, stage in lock["stages"].items()
-        for out in stage.get("outs", [])
-    }
 
 
 def test_full_repro_gives_the_notebook_numbers(reproduced: Path) -> None:

@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from benchmarks.run import project_files
 from stages.core import artifacts
-from tests.conftest import ROOT, run
+from tests.conftest import ROOT, project_files, run
 
 DVC_YAML = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
 SUMS = ROOT / "data/SHA256SUMS"  # `sha256sum -c data/SHA256SUMS` from the repo's root
@@ -89,13 +88,35 @@ def test_each_stage_lists_exactly_the_code_it_runs(name: str) -> None:
     assert code_deps == expected
 
 
-def test_outputs_in_dvc_yaml_are_where_artifacts_writes() -> None:
-    outs = {str(o) for stage in DVC_YAML.values() for o in stage.get("outs", [])}
-    folders = [artifacts.SPLIT_DIR, artifacts.IMPUTED_DIR, artifacts.ENCODED_DIR]
-    folders += [artifacts.SCALED_DIR, artifacts.SCORED_DIR]
-    files = [artifacts.IMPUTER_PATH, artifacts.ENCODER_PATH, artifacts.SCALER_PATH]
-    files += [artifacts.MODEL_PATH]
-    assert {str(p) for p in [*folders, *files]} <= outs
+def artifact_locations() -> dict[str, Path]:
+    """Every folder and file `artifacts` names (its *_DIR and *_PATH constants)."""
+    return {
+        name: value
+        for name, value in vars(artifacts).items()
+        if name.endswith(("_DIR", "_PATH")) and isinstance(value, Path)
+    }
+
+
+def test_dvc_yaml_outputs_and_artifacts_locations_agree() -> None:
+    """What DVC tracks is exactly where `artifacts` writes, in both directions: each out is
+    one of its locations, and each location is an out, inside one, or a folder holding
+    outs. Two local files are deliberately not DVC's: the report (`make report`) and
+    predict's record of the files it wrote (both git-ignored)."""
+    outs = {
+        str(next(iter(o))) if isinstance(o, dict) else str(o)
+        for stage in DVC_YAML.values()
+        for key in ("outs", "metrics")
+        for o in stage.get(key, [])
+    }
+    outs = {out for out in outs if "${" not in out}  # user paths from params.yaml
+    locations = {name: str(path) for name, path in artifact_locations().items()}
+    assert outs <= set(locations.values())
+    for name, location in locations.items():
+        if name in ("REPORT_PATH", "WRITTEN_PATH"):
+            continue
+        inside = any(location == o or location.startswith(f"{o}/") for o in outs)
+        holds = any(o.startswith(f"{location}/") for o in outs)
+        assert inside or holds, f"artifacts.{name} ({location}) is not tracked by DVC"
 
 
 def test_no_titanic_column_name_in_code() -> None:
@@ -110,6 +131,14 @@ def test_ruff_check_and_format_are_clean() -> None:
     for args in (["check", "."], ["format", "--check", "."]):
         result = subprocess.run([str(ruff), *args], cwd=ROOT, capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_type_checks_the_stages_strictly_in_the_core() -> None:
+    """`make lint`'s type check (settings in pyproject.toml: strict on stages/core)."""
+    mypy = Path(sys.executable).parent / "mypy"
+    result = subprocess.run([str(mypy)], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Success: no issues found" in result.stdout
 
 
 def test_own_data_goes_into_experiment_commits_unless_dvc_tracks_it(
@@ -144,3 +173,46 @@ def test_dvc_add_refuses_a_file_git_already_tracks(project: Path) -> None:
     assert result.returncode != 0
     assert "already tracked by SCM" in result.stderr
     assert "git rm -r --cached 'data/titanic.csv'" in result.stderr
+
+
+def runtime_imports(path: Path) -> set[str]:
+    """The `stages.*` modules a file imports when it runs (inside functions too), leaving
+    out `if TYPE_CHECKING:` blocks, which never run."""
+    tree = ast.parse(path.read_text())
+    skipped = {
+        id(child)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING"
+        for child in ast.walk(node)
+    }
+    return {
+        node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        and id(node) not in skipped
+        and (node.module or "").startswith("stages")
+    }
+
+
+def test_the_import_graph_of_stages_has_no_cycle() -> None:
+    """Every module can be understood (and changed) from the ones below it."""
+    modules = {
+        ".".join(path.relative_to(ROOT).with_suffix("").parts): path
+        for path in (ROOT / "stages").rglob("*.py")
+    }
+    graph = {name: runtime_imports(path) & set(modules) for name, path in modules.items()}
+    visiting: list[str] = []
+    done: set[str] = set()
+
+    def visit(name: str) -> None:
+        assert name not in visiting, " -> ".join([*visiting[visiting.index(name) :], name])
+        if name in done:
+            return
+        visiting.append(name)
+        for imported in sorted(graph[name]):
+            visit(imported)
+        visiting.pop()
+        done.add(name)
+
+    for name in sorted(graph):
+        visit(name)

@@ -22,7 +22,7 @@ from stages.core.params import load_params
 from stages.core.splitting import check_class_rows
 from stages.core.transformers import ColumnImputer
 from tests.conftest import ROOT, Cli
-from tests.test_input_contracts import (
+from tests.helpers import (
     HEADER,
     ROW,
     Scorer,
@@ -30,8 +30,6 @@ from tests.test_input_contracts import (
     digest,
     labelled,
     outputs,
-    score,  # noqa: F401  (fixture)
-    scoring,  # noqa: F401  (fixture)
 )
 
 TITANIC = "data/titanic.csv"
@@ -79,7 +77,7 @@ def test_a_value_out_of_range_is_refused_at_split_with_its_line(project: Path, c
     assert not (project / "data/split").exists()
 
 
-def test_predict_enforces_the_same_ranges(score: Scorer) -> None:  # noqa: F811
+def test_predict_enforces_the_same_ranges(score: Scorer) -> None:
     result, output = score(
         f"{HEADER}\n{ROW}\n{ROW.replace('900,', '901,').replace(',7.25,', ',-5,')}\n"
     )
@@ -114,7 +112,7 @@ def test_imputer_statistics_do_not_overflow(strategy: str) -> None:
     assert imputer.transform(frame)["Fare"].iloc[2] == pytest.approx(1e308, rel=1e-12)
 
 
-def test_an_overflowing_number_is_reported_as_written(score: Scorer) -> None:  # noqa: F811
+def test_an_overflowing_number_is_reported_as_written(score: Scorer) -> None:
     result, _ = score(f"{HEADER}\n{ROW.replace(',7.25,', ',1e309,')}\n")
     assert_one_line_error(
         result, "new.csv: column 'Fare', line 2: expected a finite number, got '1e309'"
@@ -299,7 +297,7 @@ def test_strip_whitespace_makes_a_spaced_marker_missing(project: Path, cli: Cli)
     assert pd.isna(split.loc[3, "Embarked"]) and split.loc[4, "Embarked"] == "S"
 
 
-def test_a_header_with_spaces_gets_a_hint(score: Scorer) -> None:  # noqa: F811
+def test_a_header_with_spaces_gets_a_hint(score: Scorer) -> None:
     result, _ = score(f"{HEADER.replace(',Age,', ',Age ,')}\n{ROW}\n")
     assert_one_line_error(
         result,
@@ -308,20 +306,20 @@ def test_a_header_with_spaces_gets_a_hint(score: Scorer) -> None:  # noqa: F811
     )
 
 
-def test_ids_are_written_as_read(score: Scorer) -> None:  # noqa: F811
+def test_ids_are_written_as_read(score: Scorer) -> None:
     result, output = score(f"{HEADER}\n{ROW.replace('900,', '00892,')}\n")
     assert result.returncode == 0, result.stderr
     assert output.read_text().splitlines()[1].startswith("00892,")
 
 
-def test_excel_trailing_empty_columns_are_dropped_with_a_note(score: Scorer) -> None:  # noqa: F811
+def test_excel_trailing_empty_columns_are_dropped_with_a_note(score: Scorer) -> None:
     result, output = score(f"{HEADER},,\n{ROW},,\n")
     assert result.returncode == 0, result.stderr
     assert "note: new.csv: ignoring 2 unnamed column(s) at the end of the header" in result.stderr
     assert output.read_text().splitlines()[1].startswith("900,")
 
 
-def test_an_unnamed_index_column_can_be_the_id(scoring: Path, cli: Cli) -> None:  # noqa: F811
+def test_an_unnamed_index_column_can_be_the_id(scoring: Path, cli: Cli) -> None:
     """A CSV written with pandas' index has an empty first header: id_column: ""."""
     edit_params(scoring, "id_column: PassengerId", 'id_column: ""')
     rows = pd.read_csv(scoring / "data/titanic_unlabeled.csv").head(3)

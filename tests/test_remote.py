@@ -28,9 +28,8 @@ from typing import Any
 import pytest
 import yaml
 
-from benchmarks.run import set_param
 from scripts.remote import diagnose
-from tests.conftest import ROOT, cli_env, clone_project, ran_stages
+from tests.conftest import ROOT, cli_env, clone_project, ran_stages, set_param
 
 BUCKET = "team-bucket"
 REGION = "us-east-1"

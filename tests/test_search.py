@@ -61,7 +61,7 @@ def test_every_fold_refits_preprocessing_on_its_own_training_rows() -> None:
             held_out_extreme += 1
             assert scaler.data_max_[0] < 1000.0
         counts = fold["c"].value_counts()
-        assert chain.named_steps["featurize"].kept_["g"] == sorted(counts.index[counts >= 3])
+        assert chain.named_steps["featurize"].learned_["g"] == sorted(counts.index[counts >= 3])
     assert held_out_extreme == 1
 
 
@@ -147,13 +147,14 @@ def test_tree_model_gets_native_categories_and_keeps_missing_values() -> None:
     chain = build_chain(params).fit(data.drop(columns=["y"]), data["y"])
     model = chain.named_steps["model"]
     design = model.named_steps["design"]
-    assert list(model.named_steps["classifier"].categorical_features) == [False, True]
+    assert list(model.named_steps["classifier"].is_categorical_) == [False, True]
     encoded = chain[:-1].transform(data.drop(columns=["y"]))
     matrix = design.transform(encoded)
-    assert np.isnan(matrix[3, 0])  # x's missing value stays NaN (no impute for it)
-    assert set(np.unique(matrix[:, 1])) == {0.0, 1.0, 2.0, 3.0}  # codes of a, b, d, unique
+    assert list(matrix.columns) == ["x", "c"]
+    assert np.isnan(matrix["x"].iloc[3])  # x's missing value stays NaN (no impute for it)
+    assert list(matrix["c"].cat.categories) == ["a", "b", "d", "u"]  # encode's, as learned
     new = data.drop(columns=["y"]).iloc[:2].assign(c=["never-seen", "a"])
-    assert np.isnan(design.transform(chain[:-1].transform(new))[0, 1])
+    assert pd.isna(design.transform(chain[:-1].transform(new))["c"].iloc[0])
     assert chain.predict_proba(new).shape == (2, 2)
 
 
@@ -169,3 +170,17 @@ def test_default_model_is_the_notebook_logistic_regression() -> None:
     classifier = model.named_steps["classifier"]
     assert type(classifier).__name__ == "LogisticRegression"
     assert classifier.C == 1e12 and classifier.fit_intercept is False
+
+
+def test_tree_model_refuses_more_categories_than_bins_naming_column_and_setting() -> None:
+    from stages.core.errors import DataError
+    from stages.core.model import check_categories_fit_model
+
+    params = params_with(
+        train={"model": "hist_gradient_boosting", "hist_gradient_boosting": {"max_bins": 2}},
+        impute={"columns": {}},
+    )
+    column = params.features.categorical[0]
+    frame = pd.DataFrame({column: pd.Categorical(["a", "b", "c"])})
+    with pytest.raises(DataError, match=rf"column '{column}' has 3 categories.*max_bins \(2\)"):
+        check_categories_fit_model(params, frame)

@@ -22,6 +22,7 @@ from stages.core.errors import DataError, PipelineError
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.figure import Figure
 
 SPLIT_DIR = Path("data/split")
 FEATURED_DIR = Path("data/featured")
@@ -61,7 +62,6 @@ FIX = "run `dvc checkout` or `dvc repro`"
 SOURCE_KEY = b"pipeline.source"
 
 SPLITS = ("train", "test")
-CURVES = ("roc", "precision_recall", "confusion", "calibration")
 
 
 def table_path(folder: Path, split: str) -> Path:
@@ -125,7 +125,9 @@ def _unreadable(path: Path, what: str) -> DataError:
     )
 
 
-def write_table(frame: pd.DataFrame, path: Path | str, source: dict | None = None) -> None:
+def write_table(
+    frame: pd.DataFrame, path: Path | str, source: dict[str, Any] | None = None
+) -> None:
     """Parquet keeps dtypes (categories included) across stages, unlike CSV.
 
     `source` (the split tables only) goes into the file's metadata: what the table was made
@@ -143,7 +145,7 @@ def write_table(frame: pd.DataFrame, path: Path | str, source: dict | None = Non
         pq.write_table(table.replace_schema_metadata(metadata), temporary, compression="zstd")
 
 
-def read_source(path: Path | str) -> dict | None:
+def read_source(path: Path | str) -> dict[str, Any] | None:
     """The `source` a table was written with (None: none), from its metadata only."""
     import pyarrow.parquet as pq
 
@@ -202,12 +204,12 @@ def write_object(obj: Any, path: Path | str) -> None:
         joblib.dump(obj, temporary, compress=3)
 
 
-def write_fitted(obj: Any, path: Path | str, record: dict) -> None:
+def write_fitted(obj: Any, path: Path | str, record: dict[str, Any]) -> None:
     """A fitted step with the record of what it was fitted with (stages.core.fitted)."""
     write_object({"fitted_with": record, "object": obj}, path)
 
 
-def read_fitted(path: Path | str) -> tuple[Any, dict | None]:
+def read_fitted(path: Path | str) -> tuple[Any, dict[str, Any] | None]:
     """A fitted step and its record (None: written before records existed)."""
     stored = read_object(path)
     if isinstance(stored, dict) and set(stored) == {"fitted_with", "object"}:
@@ -254,7 +256,7 @@ def write_text(text: str, path: Path | str) -> None:
         temporary.write_text(text, encoding="utf-8")
 
 
-def write_figure(figure: Any, path: Path | str) -> None:
+def write_figure(figure: Figure, path: Path | str) -> None:
     """A matplotlib figure as PNG, without the version stamp, so reruns are byte-identical."""
     with atomic_path(path) as temporary:
         figure.savefig(temporary, format="png", dpi=100, metadata={"Software": None})

@@ -23,6 +23,16 @@ def stage_parser(description: str) -> argparse.ArgumentParser:
     return parser
 
 
+def allow_stale_option(parser: argparse.ArgumentParser, action: str) -> None:
+    """`--allow-stale`: `action` (e.g. "score") with fitted artifacts that no longer match
+    params.yaml, with a warning instead of the refusal (stages.core.fitted)."""
+    parser.add_argument(
+        "--allow-stale",
+        action="store_true",
+        help=f"{action} even if the fitted artifacts do not match params.yaml (warns)",
+    )
+
+
 def run_cli(main: Callable[[list[str] | None], None], argv: list[str] | None = None) -> None:
     """Run a stage's `main`: expected errors in one line (exit 2), bugs with a traceback."""
     with warnings.catch_warnings():
@@ -31,6 +41,9 @@ def run_cli(main: Callable[[list[str] | None], None], argv: list[str] | None = N
             main(argv)
         except PipelineError as error:
             fail(error)
+        except BrokenPipeError:  # `... | head` closed the pipe: nothing left to say
+            sys.stderr.close()
+            raise SystemExit(1) from None
         except KeyboardInterrupt:
             print("error: interrupted; outputs were left as they were", file=sys.stderr)
             raise SystemExit(130) from None

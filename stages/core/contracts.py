@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 _OTHER_DELIMITERS = (",", ";", "\t", "|")
 
 
-def shown(value: Any) -> str:
+def as_written(value: Any) -> str:
     """A cell value as the user wrote it: 900, not np.int64(900)."""
     return repr(value.item() if hasattr(value, "item") else value)
 
@@ -252,7 +252,8 @@ def row_labels(path: Path, n_rows: int) -> pd.Index:
     starts = _record_start_lines(path)
     if len(starts) != n_rows + 1:
         return pd.RangeIndex(n_rows)
-    return pd.Index(starts[1:] - 2)
+    labels: pd.Index = pd.Index(starts[1:] - 2)
+    return labels
 
 
 _CHUNK = 1 << 22
@@ -297,7 +298,8 @@ def _record_start_lines(path: Path) -> np.ndarray:
     index = np.concatenate(indices)
     begin = np.concatenate(([0], end[:-1] + 1))
     first_lines = np.concatenate(([1], index[:-1] + 2))
-    return first_lines[_has_content(data, begin, end)]
+    lines: np.ndarray = first_lines[_has_content(data, begin, end)]
+    return lines
 
 
 def _has_content(data: np.ndarray, begin: np.ndarray, end: np.ndarray) -> np.ndarray:
@@ -343,7 +345,7 @@ def binary_target(frame: pd.DataFrame, target: str, positive_label: Any, source:
     missing = column.isna()
     if missing.any():
         raise DataError(
-            f"{source}: column {target!r}, line {line_of(column.index[missing.argmax()])}: "
+            f"{source}: column {target!r}, line {line_of(column.index[int(missing.argmax())])}: "
             "the target is missing"
         )
     values = column.astype(str) if isinstance(positive_label, str) else column
@@ -354,10 +356,10 @@ def binary_target(frame: pd.DataFrame, target: str, positive_label: Any, source:
         where = ""
         if len(classes) > 2:
             odd = _odd_rows(values, positive_label)
-            first = odd.to_numpy().argmax()
+            first = int(odd.to_numpy().argmax())
             where = (
                 f"; first row with a third class: line {line_of(column.index[first])} "
-                f"({shown(values.iloc[first])})"
+                f"({as_written(values.iloc[first])})"
             )
         raise DataError(
             f"{source}: column {target!r}: expected two classes, found {detail} ({found}){where}"
@@ -367,7 +369,8 @@ def binary_target(frame: pd.DataFrame, target: str, positive_label: Any, source:
             f"{source}: column {target!r}: data.positive_label {positive_label!r} is not one of "
             f"its values ({', '.join(repr(c) for c in classes)})"
         )
-    return (values == positive_label).astype("int8").rename(target)
+    labels: pd.Series = (values == positive_label).astype("int8").rename(target)
+    return labels
 
 
 def require_columns(
@@ -425,7 +428,7 @@ def _as_text(values: pd.Series) -> pd.Series:
     import numpy as np
     import pandas as pd
 
-    text = values.astype("str").where(values.notna(), other=pd.NA).astype("str")
+    text: pd.Series = values.astype("str").mask(values.isna()).astype("str")
     if pd.api.types.is_float_dtype(values):
         numbers = values.to_numpy(dtype="float64")
         whole = np.isfinite(numbers) & (numbers == np.round(numbers)) & (np.abs(numbers) < 2**53)
@@ -465,7 +468,7 @@ def not_a_number(value: Any, written: str | None = None) -> str:
     import numpy as np
 
     infinite = isinstance(value, float | np.floating) and np.isinf(value)
-    got = shown(written if written is not None else value)
+    got = as_written(written if written is not None else value)
     message = f"expected {'a finite number' if infinite else 'a number'}, got {got}"
     text = str(value).strip()
     if isinstance(value, str) and (
@@ -547,7 +550,11 @@ def no_strategy(column: str, label: Any) -> str:
 
 
 def _check_numbers(
-    frame: pd.DataFrame, column: str, path: Path | str, params: Params, issues: list
+    frame: pd.DataFrame,
+    column: str,
+    path: Path | str,
+    params: Params,
+    issues: list[tuple[Any, str]],
 ) -> pd.Series:
     values = frame[column]
     numbers, bad = parse_numbers(values)
@@ -565,9 +572,13 @@ def _range_issue(
     values: pd.Series, numbers: pd.Series, column: str, bound: Any
 ) -> tuple[Any, str] | None:
     """The first row outside [min, max] (missing values are not checked), and why."""
-    low = numbers < bound.min if bound.min is not None else False
-    high = numbers > bound.max if bound.max is not None else False
-    outside = low | high
+    import pandas as pd
+
+    outside = pd.Series(False, index=numbers.index)
+    if bound.min is not None:
+        outside |= numbers < bound.min
+    if bound.max is not None:
+        outside |= numbers > bound.max
     if not outside.any():
         return None
     label, _ = first_flagged(values, outside)

@@ -36,7 +36,7 @@ def fail(error: PipelineError) -> NoReturn:
 
 
 @contextlib.contextmanager
-def about(source: str) -> Iterator[None]:
+def in_file(source: str) -> Iterator[None]:
     """Prefix data errors raised inside with the file they are about."""
     try:
         yield

@@ -89,7 +89,7 @@ def source_record(
     }
 
 
-def fit_record(stage: str, params: Params, source: dict | None = None) -> dict[str, Any]:
+def fit_record(stage: str, params: Params, source: dict[str, Any] | None = None) -> dict[str, Any]:
     """The record stored with a fitted step of `stage`."""
     record: dict[str, Any] = {"stage": stage, "params": param_values(params, fitted_keys(stage))}
     if stage in CARRIES_SOURCE:
@@ -98,7 +98,7 @@ def fit_record(stage: str, params: Params, source: dict | None = None) -> dict[s
 
 
 def stale_reason(
-    record: dict | None, params: Params, path: Path | str, params_path: Path | str
+    record: dict[str, Any] | None, params: Params, path: Path | str, params_path: Path | str
 ) -> str | None:
     """Why the artifact at `path` does not match params (and data) in force, or None."""
     if not record or "params" not in record:
@@ -116,7 +116,7 @@ def stale_reason(
 
 
 def source_reason(
-    source: dict | None, params: Params, path: Path | str, params_path: Path | str
+    source: dict[str, Any] | None, params: Params, path: Path | str, params_path: Path | str
 ) -> str | None:
     """Why the training data `path` was fitted on is not the data in force, or None."""
     if not source:
@@ -157,7 +157,7 @@ def first_difference(was: dict[str, Any], now: dict[str, Any]) -> tuple[str, str
 
 
 def check_fitted(
-    records: dict[Path, dict | None],
+    records: dict[Path, dict[str, Any] | None],
     params: Params,
     params_path: Path | str,
     *,
@@ -175,7 +175,7 @@ def check_fitted(
         print(f"warning: {reason}; using it anyway (--allow-stale)", file=sys.stderr)
 
 
-def labels_of(record: dict | None) -> tuple[Any, Any] | None:
+def labels_of(record: dict[str, Any] | None) -> tuple[Any, Any] | None:
     """The (negative, positive) labels as they appear in the training file, if recorded."""
     labels = ((record or {}).get("source") or {}).get("labels")
     return (labels["negative"], labels["positive"]) if labels else None

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from stages.core.artifacts import read_json
 from stages.core.errors import DataError
 from stages.core.params import BASELINE_METRIC, Bound
 
-EXIT_PASS = 0
 EXIT_FAIL = 1
 RERUN = "run `dvc repro` to bring the pipeline up to date, then check again"
 
@@ -97,13 +97,11 @@ def _number(values: dict[str, Any], split: str, name: str, source: str) -> float
 
 
 def read_metrics(path: Path) -> dict[str, Any]:
-    """metrics.json as a mapping; missing or unreadable is a DataError that says to rerun."""
+    """metrics.json as a mapping of splits; missing or unreadable is a DataError saying to
+    rerun (read by artifacts.read_json, the one JSON reader)."""
     if not path.is_file():
         raise DataError(f"{path}: not found; {RERUN}")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise DataError(f"{path}: not readable as JSON; {RERUN}") from None
+    data = read_json(path)
     if not isinstance(data, dict):
         raise DataError(f"{path}: expected a mapping of splits; {RERUN}")
     return data

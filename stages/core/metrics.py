@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
 def classify(probabilities: np.ndarray, threshold: float) -> np.ndarray:
@@ -13,7 +14,7 @@ def classify(probabilities: np.ndarray, threshold: float) -> np.ndarray:
 
 
 def classification_metrics(
-    y_true: np.ndarray, probabilities: np.ndarray, threshold: float
+    y_true: ArrayLike, probabilities: ArrayLike, threshold: float
 ) -> dict[str, Any]:
     """Counts and scores for one split; roc_auc is null when the split has one class."""
     from sklearn.metrics import (

@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
-from sklearn.utils.validation import check_is_fitted
 
-from stages.core.derivations import build_featurizer
-from stages.core.errors import DataError
+from stages.core.errors import DataError, ParamsError
+from stages.core.featurize import build_featurizer
 from stages.core.params import Params
 from stages.core.transformers import (
     build_design,
@@ -27,12 +24,34 @@ from stages.core.transformers import (
     build_scaler,
 )
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 def build_classifier(params: Params) -> Any:
     """The classifier of the family params.train.model names."""
     if params.train.model == "hist_gradient_boosting":
         return build_gradient_boosting(params)
     return build_logistic_regression(params)
+
+
+def check_model_settings(params: Params) -> None:
+    """Ask scikit-learn itself whether it accepts the classifier's settings, before any work.
+
+    Fitting the configured classifier on four rows runs scikit-learn's own parameter
+    validation and its solver/penalty rules in milliseconds, so params can never accept
+    what scikit-learn refuses (or refuse what a newer release accepts).
+    """
+    import warnings
+
+    classifier = build_classifier(params)
+    rows, labels = np.array([[0.0], [1.0], [0.0], [1.0]]), np.array([0, 1, 0, 1])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # convergence on four rows is not the question
+            classifier.fit(rows, labels)
+    except ValueError as error:
+        raise ParamsError(f"train: scikit-learn refuses these settings: {error}") from None
 
 
 def build_logistic_regression(params: Params) -> LogisticRegression:
@@ -58,14 +77,14 @@ def build_logistic_regression(params: Params) -> LogisticRegression:
 def build_gradient_boosting(params: Params) -> Any:
     """HistGradientBoostingClassifier with its own settings (train.hist_gradient_boosting).
 
-    Categorical features go in as their codes, declared categorical (native splits on
-    category sets, no one-hot); missing values stay NaN, which the trees route natively.
-    Early stopping is off so the fit is deterministic and uses all training rows.
+    Categorical features are the encode stage's pandas categoricals, read as categories
+    (native splits on category sets, no one-hot; a category unseen in training, or a missing
+    one, is "missing" for the trees); missing numbers stay NaN, which the trees route
+    natively. Early stopping is off so the fit is deterministic and uses all training rows.
     """
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     hgb = params.train.hist_gradient_boosting
-    n_numeric, n_categorical = len(params.features.numeric), len(params.features.categorical)
     return HistGradientBoostingClassifier(
         learning_rate=hgb.learning_rate,
         max_iter=hgb.max_iter,
@@ -75,73 +94,45 @@ def build_gradient_boosting(params: Params) -> Any:
         l2_regularization=hgb.l2_regularization,
         max_features=hgb.max_features,
         max_bins=hgb.max_bins,
-        categorical_features=[False] * n_numeric + [True] * n_categorical,
+        categorical_features="from_dtype",
         class_weight=hgb.class_weight,
         early_stopping=False,
         random_state=hgb.random_state,
     )
 
 
-class TreeDesign(TransformerMixin, BaseEstimator):
-    """The tree ensemble's input: numeric columns as they are (NaN kept), then each
-    categorical column's integer code (a value never seen in training, or a missing one,
-    becomes NaN: "missing" for the trees). Dense float64, small for tabular data.
-    """
-
-    def __init__(
-        self,
-        numeric: list[str] | None = None,
-        categorical: list[str] | None = None,
-        max_bins: int = 255,
-    ) -> None:
-        self.numeric = numeric
-        self.categorical = categorical
-        self.max_bins = max_bins
-
-    def fit(self, frame: pd.DataFrame, y: Any = None) -> TreeDesign:
-        self.categories_ = {}
-        for column in self.categorical or []:
-            if not isinstance(frame[column].dtype, pd.CategoricalDtype):
-                raise DataError(f"column {column!r} is not encoded; run the encode step first")
-            categories = list(frame[column].cat.categories)
-            if len(categories) > self.max_bins:
-                raise DataError(
-                    f"column {column!r} has {len(categories)} categories; the tree model takes "
-                    f"at most train.hist_gradient_boosting.max_bins ({self.max_bins}): group "
-                    "rare ones with a featurize 'rare' derivation"
-                )
-            self.categories_[column] = categories
-        self.feature_names_out_ = np.asarray(
-            [*(self.numeric or []), *(self.categorical or [])], dtype=object
-        )
-        return self
-
-    def transform(self, frame: pd.DataFrame) -> np.ndarray:
-        check_is_fitted(self, "categories_")
-        blocks = [frame[list(self.numeric or [])].to_numpy(dtype=np.float64)]
-        for column, categories in self.categories_.items():
-            values = frame[column]
-            if list(values.cat.categories) != categories:
-                values = values.cat.set_categories(categories)
-            codes = values.cat.codes.to_numpy().astype(np.float64)
-            codes[codes < 0] = np.nan
-            blocks.append(codes[:, None])
-        return np.hstack(blocks)
-
-    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        check_is_fitted(self, "feature_names_out_")
-        return self.feature_names_out_
-
-
 def build_model_design(params: Params) -> Any:
-    """The design adapter the model family needs: sparse one-hot or native categories."""
+    """The design adapter the model family needs: the sparse one-hot matrix for the linear
+    model; for the trees, just the feature columns as a DataFrame, whose encoded categoricals
+    HistGradientBoostingClassifier reads natively (`categorical_features="from_dtype"`)."""
     if params.train.model == "hist_gradient_boosting":
-        return TreeDesign(
-            numeric=list(params.features.numeric),
-            categorical=list(params.features.categorical),
-            max_bins=params.train.hist_gradient_boosting.max_bins,
+        from sklearn.compose import ColumnTransformer
+
+        select = ColumnTransformer(
+            [("features", "passthrough", list(params.features.columns))],
+            verbose_feature_names_out=False,
         )
+        return select.set_output(transform="pandas")
     return build_design(params)
+
+
+def check_categories_fit_model(params: Params, frame: pd.DataFrame) -> None:
+    """The tree model bins each category on its own and takes at most `max_bins` of them.
+
+    Checked before fitting so the user reads which column and which setting, not
+    scikit-learn's internal error.
+    """
+    if params.train.model != "hist_gradient_boosting":
+        return
+    max_bins = params.train.hist_gradient_boosting.max_bins
+    for column in params.features.categorical:
+        count = len(frame[column].cat.categories)
+        if count > max_bins:
+            raise DataError(
+                f"column {column!r} has {count} categories; the tree model takes at most "
+                f"train.hist_gradient_boosting.max_bins ({max_bins}): group rare ones with a "
+                "featurize 'rare' derivation"
+            )
 
 
 def build_model(params: Params) -> Pipeline:
@@ -188,7 +179,7 @@ def feature_names(model: Pipeline) -> list[str]:
     return list(model.named_steps["design"].get_feature_names_out())
 
 
-def load_fitted() -> tuple[Pipeline, dict[Path, dict | None]]:
+def load_fitted() -> tuple[Pipeline, dict[Path, dict[str, Any] | None]]:
     """The chain the stages fitted and persisted, as one Pipeline, with each artifact's
     record of what it was fitted with (stages.core.fitted checks them against params)."""
     from stages.core.artifacts import FITTED_PATHS, read_fitted

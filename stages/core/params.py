@@ -1,37 +1,31 @@
-"""The one place that reads params.yaml and validates it against a schema.
+"""The schema of params.yaml, and `load_params`: the one way stages get their settings.
 
 Every stage calls `load_params` before doing any work, so a wrong type, an unknown key (for
 instance one that `dvc exp run -S` added with a typo) or an out-of-range value stops the
-run with one line naming the key, and nothing is written.
+run with one line naming the key, and nothing is written. Reading the file lives in
+`params_file`, wording validation errors in `params_errors`, and the command line that
+validates a file on its own in `stages/params.py`.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args, get_origin
+from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from stages.core.errors import ParamsError
+from stages.core.featurize_ops import Derivation
+from stages.core.params_errors import KeyedError, describe
+from stages.core.params_file import DEFAULT_PARAMS_PATH, read_params_file
 
-DEFAULT_PARAMS_PATH = Path("params.yaml")
+__all__ = ["DEFAULT_PARAMS_PATH", "Params", "load_params", "parse_params", "read_params_file"]
 
 
 class _Section(BaseModel):
     """Strict, closed schema: unknown keys and silent type coercions are errors."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-class _KeyedError(ValueError):
-    """A cross-field error that knows which key it is about."""
-
-    def __init__(self, key: str, message: str) -> None:
-        super().__init__(message)
-        self.key = key
-        self.message = message
 
 
 ColumnName = Annotated[str, Field(min_length=1)]
@@ -68,10 +62,10 @@ class FeaturesParams(_Section):
         for name, columns in (("numeric", self.numeric), ("categorical", self.categorical)):
             duplicates = sorted({c for c in columns if columns.count(c) > 1})
             if duplicates:
-                raise _KeyedError(f"features.{name}", f"lists {duplicates} more than once")
+                raise KeyedError(f"features.{name}", f"lists {duplicates} more than once")
         both = sorted(set(self.numeric) & set(self.categorical))
         if both:
-            raise _KeyedError("features.categorical", f"{both} also listed in features.numeric")
+            raise KeyedError("features.categorical", f"{both} also listed in features.numeric")
         return self
 
     @property
@@ -116,114 +110,6 @@ class ScaleParams(_Section):
     method: Literal["minmax", "standard", "none"] = "minmax"
 
 
-DeriveOp = Literal[
-    "extract", "sum", "ratio", "log1p", "first_char", "is_missing", "equals", "threshold", "rare"
-]
-# For each op: the keys it needs, and the keys it may take on top of them.
-DERIVE_KEYS: dict[str, tuple[set[str], set[str]]] = {
-    "extract": ({"column", "pattern"}, set()),
-    "sum": ({"columns"}, {"add"}),
-    "ratio": ({"numerator", "denominator"}, set()),
-    "log1p": ({"column"}, set()),
-    "first_char": ({"column"}, set()),
-    "is_missing": ({"column"}, set()),
-    "equals": ({"column", "value"}, set()),
-    "threshold": ({"column"}, {"above", "below"}),
-    "rare": ({"column", "min_count"}, {"other"}),
-}
-# What each op makes: text (a category) or a number (flags are 0/1 numbers).
-DERIVE_OUTPUT_KIND = {
-    "extract": "text",
-    "first_char": "text",
-    "rare": "text",
-    "sum": "number",
-    "ratio": "number",
-    "log1p": "number",
-    "is_missing": "number",
-    "equals": "number",
-    "threshold": "number",
-}
-
-
-# The kind of input column an op reads (None: any kind; `equals` depends on its value).
-_DERIVE_INPUT_KIND: dict[str, str | None] = {
-    "extract": "text",
-    "first_char": "text",
-    "rare": "text",
-    "sum": "number",
-    "ratio": "number",
-    "log1p": "number",
-    "threshold": "number",
-    "is_missing": None,
-    "equals": None,
-}
-
-
-class Derivation(_Section):
-    """One derived column: a generic op over named columns (raw or derived earlier).
-
-    A flat schema (rather than one class per op) keeps every error at the derivation's
-    own key, e.g. `featurize.derive.Title: extract needs 'pattern'`.
-    """
-
-    op: DeriveOp
-    column: ColumnName | None = None
-    columns: list[ColumnName] | None = Field(default=None, min_length=1)
-    pattern: str | None = Field(default=None, min_length=1)
-    add: float | None = None
-    numerator: ColumnName | None = None
-    denominator: ColumnName | None = None
-    value: int | float | str | None = None
-    above: float | None = None
-    below: float | None = None
-    min_count: int | None = Field(default=None, ge=1)
-    other: str | None = Field(default=None, min_length=1)
-
-    @model_validator(mode="after")
-    def _keys_fit_the_op(self) -> Derivation:
-        required, optional = DERIVE_KEYS[self.op]
-        given = {key for key in self.model_fields_set if getattr(self, key) is not None} - {"op"}
-        missing = sorted(required - given)
-        if missing:
-            raise ValueError(f"op {self.op!r} needs {', '.join(missing)}")
-        extra = sorted(given - required - optional)
-        if extra:
-            allowed = ", ".join(sorted(required | optional))
-            raise ValueError(
-                f"op {self.op!r} does not take {', '.join(extra)} (it takes {allowed})"
-            )
-        if self.op == "threshold" and (self.above is None) == (self.below is None):
-            raise ValueError("op 'threshold' needs exactly one of above, below")
-        if isinstance(self.value, bool):
-            raise ValueError("value must be a number or a string, not a boolean")
-        if self.pattern is not None:
-            _check_pattern(self.pattern)
-        return self
-
-    @property
-    def inputs(self) -> list[str]:
-        """The columns this derivation reads, in the order it reads them."""
-        if self.op == "sum":
-            return list(self.columns or [])
-        if self.op == "ratio":
-            return [str(self.numerator), str(self.denominator)]
-        return [str(self.column)]
-
-
-def _check_pattern(pattern: str) -> None:
-    try:
-        groups = re.compile(pattern).groups
-    except re.error as error:
-        raise ValueError(
-            f"pattern {pattern!r} is not a valid regular expression ({error})"
-        ) from None
-    if groups != 1:
-        raise ValueError(
-            f"pattern {pattern!r} must have exactly one capture group (it has {groups}): "
-            "the group is the extracted value"
-        )
-
-
 class FeaturizeParams(_Section):
     """Derived columns, in order: name → derivation. Empty: the data passes through."""
 
@@ -240,14 +126,6 @@ class FeaturizeParams(_Section):
 
 
 Solver = Literal["liblinear", "lbfgs", "newton-cg", "newton-cholesky", "sag", "saga"]
-_SOLVER_PENALTIES: dict[str, set[str | None]] = {
-    "liblinear": {"l1", "l2"},
-    "lbfgs": {"l2", None},
-    "newton-cg": {"l2", None},
-    "newton-cholesky": {"l2", None},
-    "sag": {"l2", None},
-    "saga": {"l1", "l2", "elasticnet", None},
-}
 
 
 class HistGradientBoostingParams(_Section):
@@ -310,14 +188,9 @@ class TrainParams(_Section):
     search: SearchParams = SearchParams()
 
     @model_validator(mode="after")
-    def _solver_supports_penalty(self) -> TrainParams:
-        allowed = _SOLVER_PENALTIES[self.solver]
-        if self.penalty not in allowed:
-            names = ", ".join(sorted(str(p) if p else "null" for p in allowed))
-            raise ValueError(
-                f"solver {self.solver!r} does not support penalty {self.penalty!r} "
-                f"(it supports: {names})"
-            )
+    def _l1_ratio_iff_elasticnet(self) -> TrainParams:
+        """Which solver takes which penalty is scikit-learn's to say: the train stage asks it
+        (model.check_model_settings) rather than keeping a copy of its rules here."""
         if (self.penalty == "elasticnet") != (self.l1_ratio is not None):
             raise ValueError("l1_ratio is required with penalty 'elasticnet' and only then")
         return self
@@ -448,16 +321,16 @@ class Params(_Section):
         """A typo in the gate would silently never be checked: make it an error instead."""
         for split, bounds in self.gate.items():
             if split not in METRIC_SPLITS:
-                raise _KeyedError(
+                raise KeyedError(
                     f"gate.{split}", f"unknown split (known: {', '.join(METRIC_SPLITS)})"
                 )
             for name, bound in bounds.items():
                 if name not in METRIC_NAMES:
-                    raise _KeyedError(
+                    raise KeyedError(
                         f"gate.{split}.{name}", f"unknown metric (known: {', '.join(METRIC_NAMES)})"
                     )
                 if bound.min_over_baseline is not None and name != RELATIVE_METRIC:
-                    raise _KeyedError(
+                    raise KeyedError(
                         f"gate.{split}.{name}.min_over_baseline",
                         f"only {RELATIVE_METRIC} has a baseline ({RELATIVE_METRIC} of always "
                         f"predicting the majority class); give {name} a min and/or max",
@@ -466,57 +339,55 @@ class Params(_Section):
 
     @model_validator(mode="after")
     def _columns_are_consistent(self) -> Params:
-        reserved = {self.data.target, self.data.id_column} - {None}
+        reserved = {self.data.target} | ({self.data.id_column} if self.data.id_column else set())
         for name, columns in (
             ("numeric", self.features.numeric),
             ("categorical", self.features.categorical),
         ):
             clash = sorted(reserved & set(columns))
             if clash:
-                raise _KeyedError(
+                raise KeyedError(
                     f"features.{name}", f"{clash} is the target or id column, not a feature"
                 )
         features = set(self.features.columns)
         for column, spec in self.impute.columns.items():
             key = f"impute.columns.{column}"
             if column not in features:
-                raise _KeyedError(
+                raise KeyedError(
                     key, "not a feature (list it in features.numeric or features.categorical)"
                 )
             if spec.strategy in ("mean", "median") and column not in self.features.numeric:
-                raise _KeyedError(key, f"strategy {spec.strategy!r} needs a numeric feature")
+                raise KeyedError(key, f"strategy {spec.strategy!r} needs a numeric feature")
             if column in self.features.numeric and isinstance(spec.fill_value, str):
-                raise _KeyedError(key, "a numeric feature needs a numeric fill_value")
+                raise KeyedError(key, "a numeric feature needs a numeric fill_value")
         self._check_derivations(reserved)
         self._check_search_grid()
         return self
 
-    def _check_derivations(self, reserved: set[str | None]) -> None:
+    def _check_derivations(self, reserved: set[str]) -> None:
         """Inputs must exist before use, and each op must get the kind of column it needs."""
         kinds: dict[str, str] = {}
         derive = self.featurize.derive
         for name, spec in derive.items():
             key = f"featurize.derive.{name}"
             if name in reserved:
-                raise _KeyedError(key, f"{name!r} is the target or id column")
+                raise KeyedError(key, f"{name!r} is the target or id column")
             for column in spec.inputs:
                 if column == name or (column in derive and column not in kinds):
-                    raise _KeyedError(
+                    raise KeyedError(
                         key, f"uses {column!r}, which is derived later; list {column!r} first"
                     )
-                needs = _DERIVE_INPUT_KIND.get(spec.op)
-                if spec.op == "equals":
-                    needs = "text" if isinstance(spec.value, str) else "number"
+                needs = spec.needs()
                 if needs and kinds.get(column, needs) != needs:
-                    raise _KeyedError(
+                    raise KeyedError(
                         key,
-                        f"op {spec.op!r} needs a {needs} column; {column!r} is derived as "
+                        f"op {spec.op_name!r} needs a {needs} column; {column!r} is derived as "
                         f"{kinds[column]}",
                     )
-            kinds[name] = DERIVE_OUTPUT_KIND[spec.op]
+            kinds[name] = spec.makes
         for column in self.features.numeric:
             if kinds.get(column) == "text":
-                raise _KeyedError(
+                raise KeyedError(
                     "features.numeric", f"{column!r} is derived as text: list it as categorical"
                 )
 
@@ -525,7 +396,7 @@ class Params(_Section):
         allowed = GRID_KEYS[self.train.model]
         for key in self.train.search.grid:
             if key not in allowed:
-                raise _KeyedError(
+                raise KeyedError(
                     f"train.search.grid.{key}",
                     f"not a hyperparameter of train.model {self.train.model!r} "
                     f"(its grid keys: {', '.join(allowed)})",
@@ -537,9 +408,7 @@ class Params(_Section):
         derived = set(self.featurize.derive)
         numbers = {c: "features.numeric" for c in self.features.numeric if c not in derived}
         for name, spec in self.featurize.derive.items():
-            needs = _DERIVE_INPUT_KIND.get(spec.op)
-            if spec.op == "equals":
-                needs = "text" if isinstance(spec.value, str) else "number"
+            needs = spec.needs()
             for column in spec.inputs:
                 if needs == "number" and column not in derived:
                     numbers.setdefault(column, f"featurize.derive.{name}")
@@ -570,119 +439,15 @@ class Params(_Section):
         return required
 
 
-class _DuplicateKeyError(Exception):
-    """A mapping names the same key twice; PyYAML would silently keep the last."""
-
-
-class _YamlLoader(yaml.SafeLoader):
-    """SafeLoader that reads `1e12` as a float, as YAML 1.2 (and DVC's `-S`) does, and
-    refuses a key given twice in one mapping (PyYAML would silently keep the last)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                line = key_node.start_mark.line + 1
-                raise _DuplicateKeyError(f"key {key!r} appears twice in one section (line {line})")
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-_YamlLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(
-        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
-        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
-        |\.[0-9_]+(?:[eE][-+][0-9]+)?
-        |[-+]?\.(?:inf|Inf|INF)
-        |\.(?:nan|NaN|NAN))$""",
-        re.X,
-    ),
-    list("-+0123456789."),
-)
-
-
-def read_params_file(path: Path | str = DEFAULT_PARAMS_PATH) -> dict[str, Any]:
-    """The raw mapping in params.yaml, or a ParamsError naming the file."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ParamsError(f"{path}: file not found") from None
-    except UnicodeDecodeError:
-        raise ParamsError(f"{path}: not UTF-8 text") from None
-    except OSError as error:
-        raise ParamsError(f"{path}: cannot be read ({error.strerror or error})") from None
-    try:
-        raw = yaml.load(text, Loader=_YamlLoader)
-    except _DuplicateKeyError as error:
-        raise ParamsError(f"{path}: {error}") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark else ""
-        raise ParamsError(f"{path}: not valid YAML{where}") from None
-    if not isinstance(raw, dict):
-        raise ParamsError(f"{path}: expected a mapping of sections at top level")
-    return raw
-
-
 def parse_params(raw: dict[str, Any], source: str = str(DEFAULT_PARAMS_PATH)) -> Params:
     """Validate a params mapping; every problem is reported with its dotted key."""
     try:
         return Params.model_validate(raw)
     except ValidationError as error:
-        raise ParamsError(f"{source}: " + "; ".join(_describe(e) for e in error.errors())) from None
+        problems = "; ".join(describe(e, Params) for e in error.errors())
+        raise ParamsError(f"{source}: {problems}") from None
 
 
 def load_params(path: Path | str = DEFAULT_PARAMS_PATH) -> Params:
     """Read and validate params.yaml: the only way stages get their settings."""
     return parse_params(read_params_file(path), str(path))
-
-
-def _describe(error: Any) -> str:
-    location = [str(part) for part in error["loc"]]
-    context = error.get("ctx") or {}
-    keyed = context.get("error")
-    if isinstance(keyed, _KeyedError):
-        return f"{keyed.key}: {keyed.message}"
-    key = ".".join(location) or "(top level)"
-    if error["type"] == "extra_forbidden":
-        allowed = _allowed_keys(location[:-1])
-        hint = f" (allowed: {', '.join(allowed)})" if allowed else ""
-        return f"{key}: unknown key{hint}"
-    if error["type"] == "missing":
-        return f"{key}: required key is missing"
-    message = error["msg"].removeprefix("Value error, ")
-    return f"{key}: {message} (got {error['input']!r})"
-
-
-def _allowed_keys(location: list[str]) -> list[str]:
-    """The keys a section accepts, so a typo's error lists the right spelling."""
-    model: Any = Params
-    for part in location:
-        if get_origin(model) is dict:  # a mapping of user-chosen names, e.g. gate.test
-            model = get_args(model)[1]
-            continue
-        field = model.model_fields.get(part) if hasattr(model, "model_fields") else None
-        if field is None:
-            return []
-        model = field.annotation
-    return list(model.model_fields) if hasattr(model, "model_fields") else []
-
-
-def main(argv: list[str] | None = None) -> None:
-    """`python -m stages.core.params [PATH]`: validate a params file and say so."""
-    import argparse
-
-    parser = argparse.ArgumentParser(description="Validate params.yaml against the schema.")
-    parser.add_argument("path", nargs="?", default=str(DEFAULT_PARAMS_PATH))
-    args = parser.parse_args(argv)
-    load_params(args.path)
-    print(f"{args.path}: ok")
-
-
-if __name__ == "__main__":
-    from stages.core.cli import run_cli
-
-    run_cli(main)

@@ -27,7 +27,12 @@ REPORTED = ("accuracy", "roc_auc")
 
 
 def candidates(params: Params) -> list[tuple[dict[str, Any], Params]]:
-    """Every combination of train.search.grid as (its settings, full validated params)."""
+    """Every combination of train.search.grid as (its settings, full validated params).
+
+    Each one is validated like params.yaml and by scikit-learn before any fitting.
+    """
+    from stages.core.model import check_model_settings
+
     grid = params.train.search.grid
     base = params.model_dump(mode="python")
     out = []
@@ -41,7 +46,9 @@ def candidates(params: Params) -> list[tuple[dict[str, Any], Params]]:
                 section = section[part]
             section[last] = value
         try:
-            out.append((settings, parse_params(raw, "params")))
+            candidate = parse_params(raw, "params")
+            check_model_settings(candidate)
+            out.append((settings, candidate))
         except ParamsError as error:
             raise ParamsError(
                 f"train.search.grid: the combination {settings} is not valid: {error}"
@@ -94,7 +101,7 @@ def cross_validate_chain(
     target = params.data.target
     names = sorted({*REPORTED, params.train.search.scoring})
     every = scorers(params)
-    return cross_validate(
+    scores: dict[str, Any] = cross_validate(
         build_chain(params),
         table.drop(columns=[target]),
         table[target].to_numpy(),
@@ -104,29 +111,57 @@ def cross_validate_chain(
         return_estimator=return_estimator,
         return_indices=return_estimator,
     )
+    return scores
 
 
 def search(params: Params, table: pd.DataFrame) -> tuple[Params, dict[str, Any]]:
-    """The best candidate's params (first in grid order on ties) and a JSON-ready summary."""
+    """The best candidate's params (first in grid order on ties) and a JSON-ready summary.
+
+    scikit-learn's GridSearchCV does the work: the estimator is the whole chain of
+    `build_chain`, and the grid swaps its model step for each validated candidate's (only
+    train.* keys are searched, and one user key such as `penalty` may set several
+    scikit-learn parameters, so candidates are whole model steps, not raw estimator keys).
+    Nothing is refitted here: the train stage fits the chosen params on its own input.
+    """
+    from sklearn.model_selection import GridSearchCV
+
+    from stages.core.model import build_chain, build_model
+
     scoring = params.train.search.scoring
-    results = []
-    for settings, candidate in candidates(params):
-        scores = cross_validate_chain(candidate, table)
-        summary = {"params": settings}
-        for name in sorted({*REPORTED, scoring}):
-            values = scores[f"test_{name}"]
-            summary[f"{name}_mean"] = float(np.mean(values))
-            summary[f"{name}_std"] = float(np.std(values))
-        results.append((summary, candidate))
-    best_index = int(np.argmax([summary[f"{scoring}_mean"] for summary, _ in results]))
-    best, best_params = results[best_index]
+    names = sorted({*REPORTED, scoring})
+    every = scorers(params)
+    grid = candidates(params)
+    searcher = GridSearchCV(
+        build_chain(params),
+        {"model": [build_model(candidate) for _, candidate in grid]},
+        scoring={name: every[name] for name in names},
+        cv=folds(params),
+        refit=False,
+        error_score="raise",
+    )
+    target = params.data.target
+    searcher.fit(table.drop(columns=[target]), table[target].to_numpy())
+    results = searcher.cv_results_
+    summaries = [
+        {
+            "params": settings,
+            **{
+                f"{name}_{stat}": float(results[f"{stat}_test_{name}"][index])
+                for name in names
+                for stat in ("mean", "std")
+            },
+        }
+        for index, (settings, _) in enumerate(grid)
+    ]
+    best_index = int(np.argmin(results[f"rank_test_{scoring}"]))  # ties: first in grid order
+    best = summaries[best_index]
     report = {
         "enabled": True,
         "folds": params.train.search.folds,
         "scoring": scoring,
-        "candidates": len(results),
+        "candidates": len(grid),
         **{key: value for key, value in best.items() if key != "params"},
         "best": best["params"],
-        "results": [summary for summary, _ in results],
+        "results": summaries,
     }
-    return best_params, report
+    return grid[best_index][1], report

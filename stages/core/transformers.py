@@ -13,6 +13,7 @@ at the model's door.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -21,13 +22,13 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from stages.core.contracts import (
+    as_written,
     conform_features,
     first_flagged,
     line_of,
     needs_values,
     no_strategy,
     require_columns,
-    shown,
 )
 from stages.core.errors import DataError
 from stages.core.params import Params
@@ -43,24 +44,39 @@ class _FrameTransformer(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "feature_names_in_")
         return np.asarray(self.feature_names_in_, dtype=object)
 
-    def _remember_input(self, frame: pd.DataFrame) -> None:
+    def _begin_transform(self, frame: pd.DataFrame, fitted: str) -> pd.DataFrame:
+        """A copy of `frame` to fill in, once fitted and holding the columns of `fitted`
+        (the attribute mapping each column to what was learned for it)."""
+        check_is_fitted(self, fitted)
+        self._check_columns(frame, list(getattr(self, fitted)))
+        return frame.copy()
+
+    def _begin_fit(self, frame: pd.DataFrame, columns: Iterable[str] | None) -> list[str]:
+        """The columns this step works on, checked present; the input's names remembered."""
+        chosen = list(columns or [])
+        self._check_columns(frame, chosen)
         self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
         self.n_features_in_ = frame.shape[1]
+        return chosen
 
 
-class FeatureTypes(_FrameTransformer):
-    """Gives the feature columns the types the later steps expect; other columns pass.
-
-    The first step every row takes (train, test and new rows alike): numbers must be
-    numbers (float64 out), categories become strings. When fitting, no feature may be
-    entirely missing, since nothing can be learned from it.
-    """
+class _FeatureLists:
+    """The numeric and categorical feature lists a step is built with (its sklearn params)."""
 
     def __init__(
         self, numeric: list[str] | None = None, categorical: list[str] | None = None
     ) -> None:
         self.numeric = numeric
         self.categorical = categorical
+
+
+class FeatureTypes(_FeatureLists, _FrameTransformer):
+    """Gives the feature columns the types the later steps expect; other columns pass.
+
+    The first step every row takes (train, test and new rows alike): numbers must be
+    numbers (float64 out), categories become strings. When fitting, no feature may be
+    entirely missing, since nothing can be learned from it.
+    """
 
     def fit(self, frame: pd.DataFrame, y: Any = None) -> FeatureTypes:
         columns = [*(self.numeric or []), *(self.categorical or [])]
@@ -99,8 +115,7 @@ class ColumnImputer(_FrameTransformer):
         from sklearn.impute import SimpleImputer
 
         strategies = self.strategies or {}
-        self._check_columns(frame, list(strategies))
-        self._remember_input(frame)
+        self._begin_fit(frame, strategies)
         self.imputers_ = {}
         for column, spec in strategies.items():
             values = frame[[column]]
@@ -120,9 +135,7 @@ class ColumnImputer(_FrameTransformer):
         return self
 
     def transform(self, frame: pd.DataFrame) -> pd.DataFrame:
-        check_is_fitted(self, "imputers_")
-        self._check_columns(frame, list(self.imputers_))
-        out = frame.copy()
+        out = self._begin_transform(frame, "imputers_")
         for column, imputer in self.imputers_.items():
             if not frame[column].isna().any():
                 continue
@@ -188,9 +201,7 @@ class CategoricalEncoder(_FrameTransformer):
         self.handle_unknown = handle_unknown
 
     def fit(self, frame: pd.DataFrame, y: Any = None) -> CategoricalEncoder:
-        columns = list(self.columns or [])
-        self._check_columns(frame, columns)
-        self._remember_input(frame)
+        columns = self._begin_fit(frame, self.columns)
         self.categories_ = {
             column: np.asarray(sorted(frame[column].dropna().unique().tolist()), dtype=object)
             for column in columns
@@ -198,12 +209,11 @@ class CategoricalEncoder(_FrameTransformer):
         return self
 
     def transform(self, frame: pd.DataFrame) -> pd.DataFrame:
-        check_is_fitted(self, "categories_")
-        self._check_columns(frame, list(self.categories_))
-        out = frame.copy()
+        out = self._begin_transform(frame, "categories_")
         for column, categories in self.categories_.items():
-            codes = pd.Index(categories).get_indexer(frame[column])
-            coded = pd.Categorical.from_codes(codes, categories=categories)
+            known = pd.Index(categories)
+            codes = known.get_indexer(frame[column]).astype(np.int64)
+            coded = pd.Categorical.from_codes(codes, categories=known)
             if self.handle_unknown == "error":
                 self._refuse_unknown(frame[column], codes == -1)
             out[column] = pd.Series(coded, index=frame.index)
@@ -215,20 +225,21 @@ class CategoricalEncoder(_FrameTransformer):
         if not unknown.any():
             return
         label, value = first_flagged(values, unknown)
-        what = "is missing" if pd.isna(value) else f"{shown(value)} was never seen in training"
+        seen = f"{as_written(value)} was never seen in training"
+        what = "is missing" if pd.isna(value) else seen
         raise DataError(
             f"column {values.name!r}, line {line_of(label)}: category {what} "
             "(encode.handle_unknown is 'error')"
         )
 
-    def one_hot_names(self) -> list[str]:
-        """`column_category` for every one-hot column, in DesignMatrix order."""
-        check_is_fitted(self, "categories_")
-        return [f"{col}_{cat}" for col, cats in self.categories_.items() for cat in cats]
-
 
 class ColumnScaler(_FrameTransformer):
-    """MinMaxScaler or StandardScaler on the numeric columns only; the rest pass through."""
+    """MinMaxScaler or StandardScaler on the numeric columns only; the rest pass through.
+
+    Over ColumnTransformer(remainder="passthrough") it adds that the other columns may
+    differ between fit and transform: the target is there when the stage fits, absent in
+    rows to score, which carry an id instead.
+    """
 
     def __init__(self, columns: list[str] | None = None, method: str = "minmax") -> None:
         self.columns = columns
@@ -237,9 +248,7 @@ class ColumnScaler(_FrameTransformer):
     def fit(self, frame: pd.DataFrame, y: Any = None) -> ColumnScaler:
         from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
-        columns = list(self.columns or [])
-        self._check_columns(frame, columns)
-        self._remember_input(frame)
+        columns = self._begin_fit(frame, self.columns)
         scalers = {"minmax": MinMaxScaler, "standard": StandardScaler}
         self.scaler_ = None
         if self.method != "none" and columns:
@@ -257,19 +266,13 @@ class ColumnScaler(_FrameTransformer):
         return out
 
 
-class DesignMatrix(TransformerMixin, BaseEstimator):
+class DesignMatrix(_FeatureLists, TransformerMixin, BaseEstimator):
     """Numeric columns, then one one-hot block per categorical column, as a CSR matrix.
 
     This is the notebook's `pd.concat([scaled, one_hot], axis=1)` without ever making the
     one-hot part dense. A missing value reaching it has no imputation strategy, and
     logistic regression cannot take it: that is an error naming the column and line.
     """
-
-    def __init__(
-        self, numeric: list[str] | None = None, categorical: list[str] | None = None
-    ) -> None:
-        self.numeric = numeric
-        self.categorical = categorical
 
     def fit(self, frame: pd.DataFrame, y: Any = None) -> DesignMatrix:
         categorical = list(self.categorical or [])

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stages.core.artifacts import SPLITS, read_table, table_path, write_fitted, write_table
-from stages.core.errors import about
+from stages.core.errors import in_file
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,7 +39,7 @@ def run_fit_stage(
     output_folder: Path,
     fitted_path: Path,
     raw_source: str,
-    record: dict,
+    record: dict[str, Any],
     check: Callable[[dict[str, pd.DataFrame]], None] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Fit and apply, then write everything only once all of it (and `check` on the
@@ -48,7 +48,7 @@ def run_fit_stage(
 
     Errors about rows name `raw_source`: row labels still give the raw file's lines.
     """
-    with about(raw_source):
+    with in_file(raw_source):
         outputs = fit_and_apply(step, tables)
         if check is not None:
             check(outputs)

@@ -97,7 +97,7 @@ def thin(curve: pd.DataFrame, max_points: int) -> pd.DataFrame:
 def curve_tables(
     scored: pd.DataFrame, calibration_bins: int, max_curve_points: int = 2000
 ) -> dict[str, pd.DataFrame]:
-    """Every per-split table, by the curve names in artifacts.CURVES."""
+    """Every per-split table, by curve name (the file names under plots/<split>/)."""
     return {
         "roc": thin(roc_table(scored), max_curve_points),
         "precision_recall": thin(precision_recall_table(scored), max_curve_points),
