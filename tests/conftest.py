@@ -156,7 +156,7 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def reproduced(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+def reproduced(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One project after a real `dvc repro`, committed, shared by every test and every
     xdist worker (read-only: copy it with `clone_project`, or use `reproduced_copy`).
 
@@ -166,7 +166,7 @@ def reproduced(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path
     from filelock import FileLock
 
     shared = tmp_path_factory.getbasetemp()
-    if worker_id != "master":  # xdist: each worker's base is a folder of the run's root
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # xdist: each worker's base is in the run's root
         shared = shared.parent
     path = shared / "reproduced" / "project"
     with FileLock(str(shared / "reproduced.lock")):

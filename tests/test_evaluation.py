@@ -234,13 +234,14 @@ def test_a_queued_grid_of_experiments_is_compared_by_exp_show(reproduced_copy: P
     assert status.count("Success") == 2, status
 
     shown = json.loads(run(["dvc", "exp", "show", "--json"], reproduced_copy).stdout)
-    by_c = {}
+    by_c, names = {}, {}
     for commit in shown:
         for experiment in commit.get("experiments") or []:
             for revision in experiment.get("revs", []):
                 data = revision.get("data") or {}
                 c = data["params"]["params.yaml"]["data"]["train"]["C"]
                 by_c[c] = data["metrics"]["metrics/metrics.json"]["data"]["test"]
+                names[c] = experiment.get("name") or revision.get("name") or data.get("rev")
     assert set(by_c) == {0.01, 0.1}
     accuracies = {c: values["accuracy"] for c, values in by_c.items()}
     assert accuracies[0.01] != pytest.approx(accuracies[0.1], abs=1e-9)
@@ -248,6 +249,12 @@ def test_a_queued_grid_of_experiments_is_compared_by_exp_show(reproduced_copy: P
     table = run(["dvc", "exp", "show", "--md", "--no-pager"], reproduced_copy).stdout
     assert "train.C" in table
     assert "test.accuracy" in table
+    # Bring one experiment into the workspace: DVC then diffs it against the commit.
+    run(["dvc", "exp", "apply", str(names[0.1])], reproduced_copy)
+    diff = json.loads(run(["dvc", "metrics", "diff", "--json"], reproduced_copy).stdout)
+    assert diff["metrics/metrics.json"]["test.accuracy"]["new"] == pytest.approx(accuracies[0.1])
+    params_diff = json.loads(run(["dvc", "params", "diff", "--json"], reproduced_copy).stdout)
+    assert params_diff["params.yaml"]["train.C"]["new"] == 0.1
 
 
 def test_long_curves_are_thinned_keeping_both_ends() -> None:

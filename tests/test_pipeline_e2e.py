@@ -62,18 +62,6 @@ def test_changing_a_scale_setting_reruns_scale_and_after_never_split(
     assert ran_stages(result.stdout) == ALL_STAGES[4:]
 
 
-def test_experiment_with_another_c_is_compared_by_dvc(reproduced_copy: Path) -> None:
-    run(["dvc", "exp", "run", "-n", "c-small", "-S", "train.C=0.1"], reproduced_copy)
-    shown = json.loads(run(["dvc", "exp", "show", "--json"], reproduced_copy).stdout)
-    runs = _experiment_runs(shown)
-    assert runs["c-small"]["params"]["train"]["C"] == 0.1
-    assert runs["c-small"]["metrics"]["test"]["accuracy"] != pytest.approx(0.784753, abs=1e-6)
-    diff = json.loads(run(["dvc", "metrics", "diff", "--json"], reproduced_copy).stdout)
-    assert "test.accuracy" in diff["metrics/metrics.json"]
-    params_diff = json.loads(run(["dvc", "params", "diff", "--json"], reproduced_copy).stdout)
-    assert params_diff["params.yaml"]["train.C"]["new"] == 0.1
-
-
 def test_misspelt_key_from_exp_run_fails_instead_of_being_ignored(reproduced_copy: Path) -> None:
     # DVC refuses a plain override of a key that does not exist...
     refused = run(["dvc", "exp", "run", "-S", "train.Cc=0.1"], reproduced_copy, check=False)
