@@ -140,3 +140,8 @@ def reproduced(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def reproduced_copy(reproduced: Path, tmp_path: Path) -> Iterator[Path]:
     """A private, already reproduced project a test may change freely."""
     yield clone_project(reproduced, tmp_path / "reproduced-copy")
+
+
+# --- Spark engine (issue 13) ---------------------------------------------------------------
+# The session-scoped Spark Connect server fixtures; they skip when pyspark or Java is absent.
+pytest_plugins = ["tests.spark_fixtures"]

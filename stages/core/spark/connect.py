@@ -99,7 +99,9 @@ def session(remote: str | None = None, root: Path | None = None) -> SparkSession
     probe(url, source)
     spark_session_class = _import_pyspark()
     try:
-        spark = spark_session_class.builder.remote(url).getOrCreate()
+        # create(), not getOrCreate(): the latter hands back any session this process
+        # already has, whatever its URL.
+        spark = spark_session_class.builder.remote(url).create()
         spark.version  # noqa: B018 (one round trip: a non-Connect port fails here)
     except Exception as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error)

@@ -142,13 +142,16 @@ def _write_partitions(df: DataFrame, folder: Path, schema: pa.Schema) -> dict[in
             for batch in batches:
                 rows += batch.num_rows
                 pending.append(batch)
-                held = _pa.Table.from_batches(pending, file_schema)
+                # Spark's batches may say "not null" where the schema does not: cast, so the
+                # file's schema never depends on what the optimizer inferred.
+                held = _pa.Table.from_batches(pending).cast(file_schema)
                 while held.num_rows >= group_rows:
                     writer.write_table(held.slice(0, group_rows).combine_chunks())
                     held = held.slice(group_rows)
                 pending = held.to_batches()
             if pending:
-                writer.write_table(_pa.Table.from_batches(pending, file_schema).combine_chunks())
+                last = _pa.Table.from_batches(pending).cast(file_schema)
+                writer.write_table(last.combine_chunks())
         _os.replace(writing, target)  # a retried task rewrites the same name
         yield _pa.RecordBatch.from_pydict(
             {"partition": _pa.array([partition], _pa.int32()), "rows": [rows]}
