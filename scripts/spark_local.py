@@ -384,14 +384,16 @@ def cluster_up(
                 ],
                 env,
             )
+        # The Connect server starts while the workers register (it needs none to start:
+        # executors come when they do), then both are waited for.
+        port = free_port(DEFAULT_PORT)
+        args = _connect_args(home, state_dir, master_url, port, memory)
+        args[-1:-1] = ["--conf", f"spark.cores.max={workers * cores}"]
+        connect = _spawn(state_dir, "connect", args, env)
         _wait_workers(state_dir, workers, timeout)
     except SparkLocalError:
         down(state_dir)
         raise
-    port = free_port(DEFAULT_PORT)
-    args = _connect_args(home, state_dir, master_url, port, memory)
-    args[-1:-1] = ["--conf", f"spark.cores.max={workers * cores}"]
-    connect = _spawn(state_dir, "connect", args, env)
     return _finish(state_dir, connect, port, timeout), True
 
 
