@@ -360,6 +360,7 @@ def cluster_up(
     if url:
         return url, False
     env = _env(home, state_dir)
+    env["SPARK_MASTER_OPTS"] = "-Dspark.master.rest.enabled=false"  # no REST submission port
     spark_class = str(home / "bin" / "spark-class")
     master_port, master_ui = free_port(), free_port()
     master = _spawn(
