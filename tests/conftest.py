@@ -176,3 +176,8 @@ def score(reproduced_copy: Path, cli: Cli) -> Callable[..., tuple[CliResult, Pat
 @pytest.fixture
 def scoring(reproduced_copy: Path) -> Path:
     return reproduced_copy
+
+
+# --- Spark engine (issue 13) ---------------------------------------------------------------
+# The session-scoped Spark Connect server fixtures; they skip when pyspark or Java is absent.
+pytest_plugins = ["tests.spark_fixtures"]
