@@ -7,6 +7,7 @@ VENV := .venv
 BOOTSTRAP := .uv-bootstrap
 UV := $(BOOTSTRAP)/bin/uv
 STAMP := $(VENV)/.synced
+SPARK_STAMP := $(VENV)/.synced-spark
 
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export UV_PYTHON_DOWNLOADS := never
@@ -18,10 +19,11 @@ export DVC_NO_ANALYTICS := 1
 export UV_COMPILE_BYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup repro tuned metrics check report test lint format clean bench push pull
+.PHONY: help setup repro tuned metrics check report test lint format clean bench push pull \
+	spark-setup spark-up spark-down spark-status spark-cluster-up spark-cluster-down
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 setup: $(STAMP) ## Create .venv and install the locked dependencies
 
@@ -29,8 +31,10 @@ $(UV):
 	$(PYTHON) -m venv $(BOOTSTRAP)
 	$(BOOTSTRAP)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
+# Once `make spark-setup` has run, a re-sync keeps the spark group (uv sync removes what
+# the selected groups do not list).
 $(STAMP): pyproject.toml uv.lock Makefile | $(UV)
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --python $(PYTHON) $(if $(wildcard $(SPARK_STAMP)),--group spark)
 	@touch $@
 
 repro: setup ## Set up, then run the pipeline (dvc repro) and show the main metrics
@@ -101,3 +105,28 @@ format: setup ## Apply ruff's formatting and safe fixes
 
 clean: ## Remove the virtualenvs and caches (not data, models or DVC's cache)
 	rm -rf $(VENV) $(BOOTSTRAP) .pytest_cache .ruff_cache
+
+# Spark engine (README, "Run on Spark"). pyspark (a 456 MB source package: its first wheel
+# build takes minutes, then uv caches it) is an optional group that only these targets install.
+# The server's logic is in scripts/spark_local.py; its pid, logs and URL are in .spark/.
+SPARK_LOCAL := python -m scripts.spark_local
+
+spark-setup: $(SPARK_STAMP) ## Install the optional Spark group (pyspark with Spark Connect)
+
+$(SPARK_STAMP): pyproject.toml uv.lock Makefile | $(UV)
+	$(UV) sync --frozen --python $(PYTHON) --group spark
+	@touch $(STAMP) $@
+
+spark-up: spark-setup ## Start a local Spark Connect server (local[*], 127.0.0.1; URL in .spark/remote)
+	$(SPARK_LOCAL) up
+
+spark-down: setup ## Stop the Spark server(s) started from this folder (local or cluster)
+	$(SPARK_LOCAL) down
+
+spark-status: setup ## Show whether a Spark server runs from this folder, and its sc:// URL
+	$(SPARK_LOCAL) status
+
+spark-cluster-up: spark-setup ## Start a standalone master, 2 workers and a Connect server on it
+	$(SPARK_LOCAL) cluster-up
+
+spark-cluster-down: spark-down ## Stop the standalone cluster (same as spark-down)

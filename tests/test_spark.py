@@ -1,0 +1,587 @@
+"""The Spark engine's building blocks, against a real Spark Connect server (issue 13).
+
+Every test marked `spark` uses the session's local[2] server (tests/spark_fixtures.py) and
+is skipped, with one line, when pyspark or Java 17+ is missing. The others (the hash
+split's pure twin, the server manager's checks, connect's errors) need neither. All Spark
+tests live in this one file so that `pytest -n 2 --dist loadfile` starts one server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from scripts import spark_local
+from stages.core import hash_split
+from stages.core.errors import DataError
+from stages.core.spark import connect
+from tests.conftest import ROOT
+
+TITANIC = ROOT / "data" / "titanic.csv"
+ID, TARGET = "PassengerId", "Survived"
+NUMERIC = ["Pclass", "Age", "SibSp", "Fare"]
+CATEGORICAL = ["Sex", "Cabin", "Embarked"]
+MEAN_FILLED = ["Age", "Fare"]
+CONSTANTS = {"Cabin": "cabin_missing", "Embarked": "embarked_missing"}
+TEST_SIZE, SEED = 0.25, 0
+
+spark_test = pytest.mark.spark
+
+
+# --- the hash split's pure twin (no Spark) --------------------------------------------------
+
+
+def test_hash_split_is_the_documented_md5_rule() -> None:
+    key = "42"
+    digest = hashlib.md5(b"0:42").digest()
+    expected = int.from_bytes(digest[:4], "big") < round(0.25 * 2**32)
+    assert hash_split.is_test([key], 0.25, 0).tolist() == [expected]
+    assert hash_split.buckets(["42"], 0)[0] == int.from_bytes(digest[:4], "big")
+
+
+def test_hash_split_depends_on_key_and_seed_only() -> None:
+    keys = [str(i) for i in range(20_000)]
+    mask = hash_split.is_test(keys, 0.25, 7)
+    assert abs(mask.mean() - 0.25) < 0.01  # a Bernoulli(0.25) share, not an exact count
+    shuffled = keys[::-1]
+    assert hash_split.is_test(shuffled, 0.25, 7).tolist() == mask[::-1].tolist()
+    assert hash_split.is_test(keys, 0.25, 8).tolist() != mask.tolist()
+
+
+def test_hash_split_refuses_a_missing_key() -> None:
+    with pytest.raises(ValueError, match="data row 2 is missing"):
+        hash_split.is_test(["1", None, "3"], 0.25, 0)
+
+
+# --- server manager and connect errors (no Spark) -------------------------------------------
+
+
+def test_a_missing_java_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    problem = spark_local.java_problem()
+    assert problem is not None and "\n" not in problem
+    assert problem.startswith("the Spark engine needs Java 17 or newer, but no `java` on PATH")
+
+
+def test_an_old_java_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    java = tmp_path / "bin" / "java"
+    java.parent.mkdir()
+    java.write_text("#!/bin/sh\necho 'openjdk version \"11.0.2\" 2019-01-15' >&2\n")
+    java.chmod(0o755)
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path))
+    problem = spark_local.java_problem()
+    assert problem is not None and "\n" not in problem
+    assert "needs Java 17 or newer, but" in problem and "is 11 " in problem
+
+
+def test_java_8_version_string_is_read_as_8(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    java = tmp_path / "bin" / "java"
+    java.parent.mkdir()
+    java.write_text("#!/bin/sh\necho 'java version \"1.8.0_392\"' >&2\n")
+    java.chmod(0o755)
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path))
+    assert "is 8 " in (spark_local.java_problem() or "")
+
+
+def test_no_remote_and_no_local_server_is_the_documented_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("SPARK_REMOTE", raising=False)
+    with pytest.raises(connect.SparkError) as raised:
+        connect.session(root=tmp_path)
+    assert str(raised.value) == (
+        "engine.name is spark but SPARK_REMOTE is not set and no local server is running: "
+        "run `make spark-up` or export SPARK_REMOTE=sc://host:15002"
+    )
+
+
+def test_an_unreachable_server_is_one_line_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    port = spark_local.free_port()  # free: nothing listens there
+    monkeypatch.setenv("SPARK_REMOTE", f"sc://127.0.0.1:{port}")
+    with pytest.raises(connect.SparkError) as raised:
+        connect.session()
+    message = str(raised.value)
+    assert "\n" not in message
+    assert message.startswith(
+        f"cannot reach the Spark Connect server at sc://127.0.0.1:{port} (from SPARK_REMOTE): "
+    )
+
+
+def test_a_non_connect_url_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPARK_REMOTE", "http://example.invalid:15002")
+    with pytest.raises(connect.SparkError, match="is not a Spark Connect URL"):
+        connect.session()
+
+
+def test_the_spark_group_is_optional() -> None:
+    """A default install (`make setup`) never pulls pyspark: it is only in the spark group."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert not any("pyspark" in dep for dep in project["project"]["dependencies"])
+    assert any("pyspark[connect]" in dep for dep in project["dependency-groups"]["spark"])
+    assert "spark" not in project["tool"]["uv"]["default-groups"]
+
+
+# --- the server ---------------------------------------------------------------------------
+
+
+@spark_test
+def test_up_again_reports_the_running_server(spark_server: Any) -> None:
+    url, started = spark_local.up(spark_server.state_dir)
+    assert (url, started) == (spark_server.url, False)
+    assert (spark_server.state_dir / "remote").read_text().strip() == spark_server.url
+    assert spark_local.status(spark_server.state_dir).startswith(
+        f"local Spark Connect server at {spark_server.url}: connect (pid "
+    )
+
+
+@spark_test
+def test_the_url_file_is_used_when_spark_remote_is_unset(
+    spark_remote: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("SPARK_REMOTE", raising=False)
+    (tmp_path / ".spark").mkdir()
+    (tmp_path / ".spark" / "remote").write_text(spark_remote + "\n")
+    with connect.spark_session(root=tmp_path) as spark:
+        assert spark.range(3).count() == 3
+
+
+# --- reading and writing --------------------------------------------------------------------
+
+
+def pandas_text(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+
+
+@spark_test
+def test_csv_is_read_as_text_like_pandas(spark: Any) -> None:
+    from stages.core.spark import io
+
+    frame = io.read_csv_text(spark, TITANIC).toPandas()
+    expected = pandas_text(TITANIC)
+    assert list(frame.columns) == list(expected.columns)
+    assert frame.fillna("<NA>").equals(expected.fillna("<NA>"))  # quotes "" inside names too
+    only = io.read_csv_text(spark, TITANIC, ["Sex", ID], na_values=["male"])
+    assert only.columns == ["Sex", ID]
+    assert only.where("Sex IS NULL").count() == (expected["Sex"] == "male").sum()
+
+
+@spark_test
+def test_csv_without_a_needed_column_names_it(spark: Any) -> None:
+    from stages.core.spark import io
+
+    with pytest.raises(DataError, match=r"titanic.csv: no column 'Nope' in the header"):
+        io.read_csv_text(spark, TITANIC, ["Age", "Nope"])
+
+
+WRITE_SCRIPT = """
+import sys
+from pathlib import Path
+from stages.core.spark import io
+from stages.core.spark.connect import spark_session
+with spark_session(remote=sys.argv[1]) as spark:
+    df = io.read_csv_text(spark, Path(sys.argv[2]))
+    io.write_parquet(df, Path(sys.argv[3]), key=["PassengerId"], partitions=3)
+"""
+
+
+def write_titanic(spark: Any, out: Path) -> Any:
+    from stages.core.spark import io
+
+    return io.write_parquet(io.read_csv_text(spark, TITANIC), out, key=[ID], partitions=3)
+
+
+def folder_bytes(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+@spark_test
+def test_parquet_is_byte_identical_across_processes(
+    spark: Any, spark_remote: str, tmp_path: Path
+) -> None:
+    from stages.core.spark import io
+
+    written = write_titanic(spark, tmp_path / "here")
+    assert written.rows == 891
+    assert sorted(os.listdir(tmp_path / "here")) == [
+        "part-00000.parquet",
+        "part-00001.parquet",
+        "part-00002.parquet",
+    ]  # no _SUCCESS, no .crc, no job UUID in the names
+    script = tmp_path / "write.py"
+    script.write_text(WRITE_SCRIPT)
+    subprocess.run(
+        [sys.executable, str(script), spark_remote, str(TITANIC), str(tmp_path / "there")],
+        check=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+    )
+    assert folder_bytes(tmp_path / "there") == folder_bytes(tmp_path / "here")
+    # Both pandas (pyarrow) and Spark read it back, every cell as written.
+    back = pd.read_parquet(tmp_path / "here").set_index(ID)
+    expected = pandas_text(TITANIC).set_index(ID)
+    assert back.loc[expected.index].fillna("<NA>").equals(expected.fillna("<NA>"))
+    assert io.read_parquet(spark, tmp_path / "here").count() == 891
+
+
+@spark_test
+def test_a_failed_write_leaves_the_previous_output(spark: Any, tmp_path: Path) -> None:
+    from stages.core.spark import io
+
+    out = tmp_path / "out"
+    write_titanic(spark, out)
+    before = folder_bytes(out)
+    with pytest.raises(Exception, match="Nope"):
+        io.write_parquet(io.read_csv_text(spark, TITANIC), out, key=["Nope"], partitions=3)
+    assert folder_bytes(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temporary folder left
+
+
+@spark_test
+def test_an_empty_partition_still_gets_its_file(spark: Any, tmp_path: Path) -> None:
+    from stages.core.spark import io
+
+    df = io.read_csv_text(spark, TITANIC, [ID, "Sex"]).where(f"{ID} = '1'")
+    written = io.write_parquet(df, tmp_path / "one", key=[ID], partitions=4)
+    assert written.rows == 1 and len(os.listdir(tmp_path / "one")) == 4
+    assert pd.read_parquet(tmp_path / "one")[ID].tolist() == ["1"]
+
+
+# --- the hash split, both engines -------------------------------------------------------------
+
+
+@spark_test
+def test_both_engines_split_every_titanic_row_alike(spark: Any) -> None:
+    from stages.core.spark import io
+    from stages.core.spark import split as spark_split
+
+    df = io.read_csv_text(spark, TITANIC, [ID, TARGET])
+    train, test = spark_split.split(df, ID, TEST_SIZE, SEED)
+    spark_test_ids = sorted(int(row[ID]) for row in test.select(ID).collect())
+    ids = pandas_text(TITANIC)[ID]
+    pandas_test_ids = sorted(int(i) for i in ids[hash_split.is_test(ids, TEST_SIZE, SEED)])
+    assert spark_test_ids == pandas_test_ids
+    assert train.count() + len(spark_test_ids) == 891
+    assert 180 < len(spark_test_ids) < 270  # about a quarter
+
+
+@spark_test
+def test_row_position_is_the_file_order_whatever_the_splits(spark: Any) -> None:
+    """Without an id the key is the row's position; it must not depend on how Spark cut
+    the file into partitions (here ~15 of 4 KiB) or on the core count."""
+    from stages.core.spark import io
+    from stages.core.spark import split as spark_split
+
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "4096")
+    try:
+        df = io.read_csv_text(spark, TITANIC, [ID])
+        positioned = spark_split.with_row_position(df, "row").toPandas()
+        partitions = spark_split.with_row_position(df, "row").select("row").count()
+        _, test = spark_split.split(df, None, TEST_SIZE, SEED)
+        spark_test_ids = sorted(int(row[ID]) for row in test.collect())
+    finally:
+        spark.conf.unset("spark.sql.files.maxPartitionBytes")
+    assert partitions == 891
+    # PassengerId is 1..891 in file order: position == id - 1 for every row.
+    assert (positioned["row"].astype(int) == positioned[ID].astype(int) - 1).all()
+    keys = hash_split.positions_as_keys(891)
+    pandas_test_ids = [i + 1 for i in np.flatnonzero(hash_split.is_test(keys, TEST_SIZE, SEED))]
+    assert spark_test_ids == pandas_test_ids
+
+
+# --- learned values ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def titanic(spark: Any) -> dict[str, Any]:
+    """Titanic typed on Spark and in pandas, split by the hash split on both sides."""
+    from pyspark.sql import functions as F
+
+    from stages.core.spark import io
+    from stages.core.spark import split as spark_split
+
+    raw = io.read_csv_text(spark, TITANIC, [ID, TARGET, *NUMERIC, *CATEGORICAL])
+    typed = raw.select(
+        ID,
+        F.col(TARGET).cast("int").alias(TARGET),
+        *(F.col(c).cast("double").alias(c) for c in NUMERIC),
+        *CATEGORICAL,
+    )
+    train, test = spark_split.split(typed, ID, TEST_SIZE, SEED)
+    frame = pd.read_csv(TITANIC)
+    mask = hash_split.is_test(pandas_text(TITANIC)[ID], TEST_SIZE, SEED)
+    return {
+        "spark_train": train.cache(),
+        "spark_test": test,
+        "train": frame[~mask].reset_index(drop=True),
+        "test": frame[mask].reset_index(drop=True),
+    }
+
+
+@spark_test
+def test_fill_values_match_scikit_learn(titanic: dict[str, Any]) -> None:
+    from sklearn.impute import SimpleImputer
+
+    from stages.core.spark import fit
+
+    train, spark_train = titanic["train"], titanic["spark_train"]
+    for column in ["Age", "Fare"]:
+        for strategy in ["mean", "median", "most_frequent"]:
+            learned = fit.fill_value(spark_train, column, strategy)
+            expected = SimpleImputer(strategy=strategy).fit(train[[column]]).statistics_[0]
+            assert learned == pytest.approx(expected, rel=1e-12, abs=1e-12), (column, strategy)
+            imputer = fit.simple_imputer(column, strategy, learned, text=False)
+            assert imputer.statistics_[0] == learned
+            filled = imputer.transform(train[[column]])[:, 0]
+            assert not np.isnan(filled).any()
+    for column in ["Embarked", "Cabin"]:
+        learned = fit.fill_value(spark_train, column, "most_frequent")
+        values = train[[column]].astype(object).where(train[[column]].notna(), np.nan)
+        expected = SimpleImputer(strategy="most_frequent").fit(values.to_numpy()).statistics_[0]
+        assert learned == expected
+        constant = fit.fill_value(spark_train, column, "constant", CONSTANTS[column])
+        assert constant == CONSTANTS[column]
+        imputer = fit.simple_imputer(column, "constant", constant, constant, text=True)
+        assert imputer.transform(np.array([[np.nan]], dtype=object))[0, 0] == constant
+
+
+@spark_test
+def test_median_of_an_even_count_averages_the_middle_values(spark: Any) -> None:
+    """scikit-learn's median of [1, 2, 3, 10] is 2.5: so is the exact Spark median; the
+    approximate one returns an element (2.0), the documented difference."""
+    from stages.core.spark import fit
+
+    df = spark.createDataFrame([(1.0,), (2.0,), (3.0,), (10.0,), (None,)], "x double")
+    assert fit.fill_value(df, "x", "median") == 2.5
+    assert fit.fill_value(df, "x", "median", median_accuracy=10_000) == 2.0
+
+
+@spark_test
+def test_categories_and_scalers_match_scikit_learn(titanic: dict[str, Any]) -> None:
+    from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, StandardScaler
+
+    from stages.core.spark import fit
+
+    train, spark_train = titanic["train"], titanic["spark_train"]
+    filled_train = train.fillna(CONSTANTS)
+    lists = {c: fit.categories(spark_train.fillna(CONSTANTS), c) for c in CATEGORICAL}
+    expected = OneHotEncoder().fit(filled_train[CATEGORICAL].astype(object))
+    assert lists == {c: list(v) for c, v in zip(CATEGORICAL, expected.categories_, strict=True)}
+    encoder = fit.one_hot_encoder(lists)
+    probe = filled_train[CATEGORICAL].astype(object)
+    assert (encoder.transform(probe) != expected.transform(probe)).nnz == 0
+
+    numbers = train[NUMERIC].fillna(train[MEAN_FILLED].mean())
+    spark_numbers = spark_train.fillna(
+        {c: fit.fill_value(spark_train, c, "mean") for c in MEAN_FILLED}
+    )
+    stats = fit.moments(spark_numbers, NUMERIC)
+    minmax, reference = fit.min_max_scaler(stats, NUMERIC), MinMaxScaler().fit(numbers)
+    np.testing.assert_array_equal(minmax.data_min_, reference.data_min_)
+    np.testing.assert_array_equal(minmax.data_max_, reference.data_max_)
+    np.testing.assert_array_equal(minmax.transform(numbers), reference.transform(numbers))
+    standard, reference = fit.standard_scaler(stats, NUMERIC), StandardScaler().fit(numbers)
+    np.testing.assert_allclose(standard.mean_, reference.mean_, rtol=1e-12)
+    np.testing.assert_allclose(standard.scale_, reference.scale_, rtol=1e-12)
+    np.testing.assert_allclose(
+        standard.transform(numbers), reference.transform(numbers), rtol=1e-9, atol=1e-12
+    )
+
+
+# --- logistic regression: MLlib into scikit-learn ---------------------------------------------
+
+
+def sklearn_design(
+    frame: pd.DataFrame, fills: dict[str, Any], scaler: Any, encoder: Any
+) -> sp.csr_matrix:
+    """The scikit-learn engine's design matrix: scaled numeric columns, then one-hot."""
+    filled = frame.fillna(fills)
+    numeric = scaler.transform(filled[NUMERIC].astype("float64"))
+    hot = encoder.transform(filled[CATEGORICAL].astype(object))
+    return sp.hstack([sp.csr_matrix(numeric), hot], format="csr")
+
+
+def spark_fit(titanic: dict[str, Any], settings: Any) -> dict[str, Any]:
+    """Fit the chain on Spark; return the learned sklearn objects and the Spark model."""
+    from stages.core.spark import fit, score
+
+    spark_train = titanic["spark_train"]
+    fills = {c: fit.fill_value(spark_train, c, "mean") for c in MEAN_FILLED} | CONSTANTS
+    filled = spark_train.fillna(fills)
+    scaler = fit.min_max_scaler(fit.moments(filled, NUMERIC), NUMERIC)
+    lists = {c: fit.categories(filled, c) for c in CATEGORICAL}
+    scaled = filled.select(
+        TARGET,
+        *(score.scaled(c, None, scaler, i).alias(c) for i, c in enumerate(NUMERIC)),
+        *CATEGORICAL,
+    )
+    vectors = fit.design_vector(scaled, NUMERIC, lists)
+    trained = fit.logistic_regression(vectors, "features", TARGET, settings)
+    return {
+        "fills": fills,
+        "scaler": scaler,
+        "lists": lists,
+        "encoder": fit.one_hot_encoder(lists),
+        "trained": trained,
+    }
+
+
+def sklearn_fit(titanic: dict[str, Any], **options: Any) -> dict[str, Any]:
+    """The same chain fitted by scikit-learn on the same rows."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import MinMaxScaler, OneHotEncoder
+
+    train = titanic["train"]
+    fills = train[MEAN_FILLED].mean().to_dict() | CONSTANTS
+    filled = train.fillna(fills)
+    scaler = MinMaxScaler().fit(filled[NUMERIC].astype("float64"))
+    encoder = OneHotEncoder(handle_unknown="ignore").fit(filled[CATEGORICAL].astype(object))
+    model = LogisticRegression(**options).fit(
+        sklearn_design(train, fills, scaler, encoder), train[TARGET]
+    )
+    return {"fills": fills, "scaler": scaler, "encoder": encoder, "model": model}
+
+
+def confusion(labels: pd.Series, probabilities: np.ndarray) -> tuple[int, int, int, int]:
+    predicted = probabilities >= 0.5
+    actual = labels.to_numpy() == 1
+    return (
+        int((predicted & actual).sum()),
+        int((predicted & ~actual).sum()),
+        int((~predicted & actual).sum()),
+        int((~predicted & ~actual).sum()),
+    )
+
+
+@pytest.fixture(scope="module")
+def fitted_on_spark(titanic: dict[str, Any]) -> dict[str, Any]:
+    """The chain fitted on Spark with C=1, fit_intercept, run to the optimum.
+
+    Both solvers run to the optimum (tol 1e-8): at scikit-learn's default tol=1e-4 its
+    lbfgs stops ~0.017 from it on this data (MLlib's stop is tighter), which would compare
+    two stopping rules rather than the two fits."""
+    from stages.core.spark import fit
+
+    settings = fit.LogisticSettings(C=1.0, fit_intercept=True, max_iter=1000, tol=1e-8)
+    return spark_fit(titanic, settings)
+
+
+@spark_test
+def test_mllib_logistic_regression_matches_scikit_learn_at_c_1(
+    titanic: dict[str, Any], fitted_on_spark: dict[str, Any]
+) -> None:
+    on_spark = fitted_on_spark
+    reference = sklearn_fit(
+        titanic, C=1.0, fit_intercept=True, solver="lbfgs", max_iter=1000, tol=1e-8
+    )
+    model = on_spark["trained"].model
+    assert on_spark["trained"].reg_param == pytest.approx(1 / len(titanic["train"]))
+    assert list(model.classes_) == [0, 1]
+    np.testing.assert_allclose(model.coef_, reference["model"].coef_, atol=1e-4)
+    np.testing.assert_allclose(model.intercept_, reference["model"].intercept_, atol=1e-4)
+    for split in ["train", "test"]:
+        frame = titanic[split]
+        # predict_proba without Spark, on the design the Spark-learned objects make.
+        mine = model.predict_proba(
+            sklearn_design(frame, on_spark["fills"], on_spark["scaler"], on_spark["encoder"])
+        )[:, 1]
+        theirs = reference["model"].predict_proba(
+            sklearn_design(frame, reference["fills"], reference["scaler"], reference["encoder"])
+        )[:, 1]
+        np.testing.assert_allclose(mine, theirs, atol=1e-4)
+        assert confusion(frame[TARGET], mine) == confusion(frame[TARGET], theirs)
+
+
+@spark_test
+def test_spark_scores_equal_predict_proba(
+    titanic: dict[str, Any], fitted_on_spark: dict[str, Any]
+) -> None:
+    from pyspark.sql import functions as F
+
+    from stages.core.spark import score
+
+    on_spark = fitted_on_spark
+    model = on_spark["trained"].model
+    column = score.probability(
+        model, NUMERIC, on_spark["lists"], on_spark["fills"], on_spark["scaler"]
+    )
+    scored = (
+        titanic["spark_test"]
+        .select(F.col(ID).cast("int").alias(ID), column.alias("p"))
+        .toPandas()
+        .set_index(ID)
+    )
+    frame = titanic["test"]
+    expected = model.predict_proba(
+        sklearn_design(frame, on_spark["fills"], on_spark["scaler"], on_spark["encoder"])
+    )[:, 1]
+    np.testing.assert_allclose(scored.loc[frame[ID], "p"].to_numpy(), expected, atol=1e-9, rtol=0)
+
+
+# --- a standalone cluster: separate JVMs, another layout --------------------------------------
+
+
+@spark_test
+def test_standalone_cluster_runs_and_writes_the_same_bytes(
+    spark: Any, spark_state_root: Path, tmp_path: Path
+) -> None:
+    """A master and two workers (2 cores each: 4 task slots, not local[2]'s 2), a Connect
+    server on that master: the same data gives the same files, byte for byte; `down`
+    leaves no process behind."""
+    from stages.core.spark.connect import spark_session
+
+    write_titanic(spark, tmp_path / "local2")
+    state = spark_state_root / "cluster"
+    try:
+        url, started = spark_local.cluster_up(state, workers=2, cores=2, worker_memory="1g")
+        assert started
+        procs = spark_local.running(state)
+        assert sorted(p.name for p in procs) == ["connect", "master", "worker-1", "worker-2"]
+        assert spark_local.cluster_up(state)[0] == url  # idempotent
+        with pytest.raises(spark_local.SparkLocalError, match="a cluster Spark server is"):
+            spark_local.up(state)
+        with spark_session(remote=url) as cluster:
+            assert cluster.conf.get("spark.master").startswith("spark://127.0.0.1:")
+            write_titanic(cluster, tmp_path / "cluster")
+    finally:
+        stopped = spark_local.down(state)
+    assert folder_bytes(tmp_path / "cluster") == folder_bytes(tmp_path / "local2")
+    assert stopped[0] == "connect" and stopped[-1] == "master"
+    # Nothing left: not the JVMs, not their executors or Python workers (same groups).
+    assert not any(p.alive() or spark_local._group_alive(p.pid) for p in procs)
+    assert spark_local.status(state).startswith("no Spark server is running")
+    assert not (state / "remote").exists()
+
+
+def test_main_reports_an_error_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    reason = spark_unavailable_reason()
+    code = spark_local.main(["up", "--state-dir", str(tmp_path / "state")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and err.startswith("error: ")
+    assert ("Java 17" in err) or (reason and "pyspark" in err)
+
+
+def spark_unavailable_reason() -> str | None:
+    try:
+        spark_local.spark_home()
+    except spark_local.SparkLocalError as error:
+        return str(error)
+    return None
