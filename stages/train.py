@@ -37,7 +37,7 @@ def choose_params(params: Params) -> tuple[Params, dict[str, Any]]:
     with in_file(params.data.train_path):
         chosen, report = search(params, read_table(table_path(SPLIT_DIR, "train")))
     scoring = report["scoring"]
-    repeats = f" × {report['repeats']}" if report["repeats"] > 1 else ""
+    repeats = f" x {report['repeats']}" if report["repeats"] > 1 else ""
     print(
         f"train: search over {report['candidates']} candidates, {report['folds']}-fold{repeats} "
         f"CV {scoring} {report[f'{scoring}_mean']:.4f} ± {report[f'{scoring}_std']:.4f}, "

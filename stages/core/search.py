@@ -207,9 +207,8 @@ def nested(
     from sklearn.model_selection import StratifiedKFold, cross_validate
 
     search_params = params.train.search
-    outer = StratifiedKFold(
-        n_splits=search_params.folds, shuffle=True, random_state=(search_params.random_state + 1) % 2**32
-    )
+    seed = (search_params.random_state + 1) % 2**32
+    outer = StratifiedKFold(n_splits=search_params.folds, shuffle=True, random_state=seed)
     every = scorers(params)
     names = sorted({*REPORTED, search_params.scoring})
     scores = cross_validate(

@@ -186,6 +186,9 @@ def _for_sklearn(values: pd.DataFrame) -> pd.DataFrame | np.ndarray:
     return values.astype(object).where(values.notna(), np.nan).to_numpy()
 
 
+_MISSING = "\0missing"  # the frequency table's key for missing values (no category's name)
+
+
 class CategoricalEncoder(_FrameTransformer):
     """Learns each categorical column's categories on train (sorted, like OneHotEncoder),
     and turns each column into model input by its method (`methods`: column → settings;
@@ -238,7 +241,7 @@ class CategoricalEncoder(_FrameTransformer):
             for column in columns
         }
         self.target_encoders_: dict[str, Any] = {}
-        self.frequencies_: dict[str, dict[Any, float]] = {}
+        self.frequencies_: dict[str, dict[Any, float]] = {}  # share of fitted rows
         crossfitted = {}
         for column in columns:
             method = self.method_of(column)
@@ -248,13 +251,18 @@ class CategoricalEncoder(_FrameTransformer):
                 crossfitted[column] = encoder.fit_transform(values, np.asarray(y))[:, 0]
                 self.target_encoders_[column] = encoder
             elif method == "frequency":
-                shares = frame[column].value_counts(normalize=True, dropna=False)
+                counts = frame[column].value_counts(dropna=True)
                 self.frequencies_[column] = {
-                    (None if pd.isna(key) else key): float(share) for key, share in shares.items()
+                    key: count / len(frame) for key, count in counts.items()
                 }
+                self.frequencies_[column][_MISSING] = float(frame[column].isna().mean())
         return crossfitted
 
     def _target_encoder(self, column: str, y: Any) -> Any:
+        """TargetEncoder cross-fitting over shuffled k-fold: folds that do not depend on
+        the labels, so a training row's value is computed from other folds' rows only and
+        cannot change when its own label does (stratified folds would move with it)."""
+        from sklearn.model_selection import KFold
         from sklearn.preprocessing import TargetEncoder
 
         if y is None:
@@ -264,9 +272,9 @@ class CategoricalEncoder(_FrameTransformer):
         return TargetEncoder(
             target_type="binary",
             smooth="auto" if smooth is None else smooth,
-            cv=settings.get("cv") or 5,
-            shuffle=True,
-            random_state=self.random_state,
+            cv=KFold(
+                n_splits=settings.get("cv") or 5, shuffle=True, random_state=self.random_state
+            ),
         )
 
     def _encode(self, out: pd.DataFrame, crossfitted: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -301,9 +309,8 @@ class CategoricalEncoder(_FrameTransformer):
             numbers = codes.astype(np.float64)
         else:
             shares = self.frequencies_[column]
-            missing = shares.get(None, 0.0)
-            numbers = values.map(lambda v: missing if pd.isna(v) else shares.get(v, 0.0))
-            numbers = numbers.to_numpy(dtype=np.float64)
+            known_shares = values.map(shares).astype("float64").fillna(0.0).to_numpy()
+            numbers = np.where(values.isna().to_numpy(), shares[_MISSING], known_shares)
         return pd.Series(numbers, index=values.index, dtype="float64")
 
     @staticmethod
