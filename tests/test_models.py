@@ -453,7 +453,7 @@ def test_dvc_exp_run_with_group_features_target_encoding_ensemble_and_family_sea
         "+encode.columns={Surname: {method: target}, Ticket: {method: target, cv: 3}, "
         "Prefix: {method: frequency}}",
         "train.C=0.3", "train.fit_intercept=true", "train.solver=lbfgs", "~train.ensemble", members,
-        "train.search.enabled=true", "train.search.folds=3", "train.search.repeats=2",
+        "train.search.enabled=true", "train.search.folds=2", "train.search.repeats=2",
         "train.search.nested=true", "~train.search.grid", grid,
     ]  # fmt: skip
     args = [arg for override in overrides for arg in ("-S", override)]
@@ -461,10 +461,10 @@ def test_dvc_exp_run_with_group_features_target_encoding_ensemble_and_family_sea
     assert "Ticket: " in result.stdout and "(target)" in result.stdout
     metrics = json.loads((project / "metrics/metrics.json").read_text())
     cv = metrics["cv"]
-    assert (cv["folds"], cv["repeats"], cv["candidates"]) == (3, 2, 2)
+    assert (cv["folds"], cv["repeats"], cv["candidates"]) == (2, 2, 2)
     assert cv["best"] in ({"model": "logistic_regression", "C": 0.3},
                           {"model": "ensemble", "ensemble.method": "soft_voting"})  # fmt: skip
-    assert cv["nested"]["folds"] == 3 and 0.7 < cv["nested"]["accuracy_mean"] < 0.95
+    assert cv["nested"]["folds"] == 2 and 0.7 < cv["nested"]["accuracy_mean"] < 0.95
     assert 0.7 < cv["accuracy_mean"] < 0.95 and metrics["test"]["roc_auc"] > 0.8
     import pandas as pd
 
