@@ -63,6 +63,7 @@ def main(argv: list[str] | None = None) -> None:
         na_values=data.na_values,
         strip_whitespace=data.strip_whitespace,
         text_columns=[data.id_column] if data.id_column is not None else [],
+        only_required=True,  # split depends on these params (dvc.yaml): a new column reruns it
     )
     train, test = split_table(raw, params, data.train_path)
     # What the tables were made from travels in their metadata: the fitted steps record it.
