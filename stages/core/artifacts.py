@@ -251,6 +251,12 @@ def write_csv(frame: pd.DataFrame, path: Path | str) -> None:
         frame.to_csv(temporary, index=False, lineterminator="\n")
 
 
+def write_text_bytes(data: bytes, path: Path | str) -> None:
+    """Text already encoded (UTF-8), written as is."""
+    with atomic_path(path) as temporary:
+        temporary.write_bytes(data)
+
+
 def write_text(text: str, path: Path | str) -> None:
     with atomic_path(path) as temporary:
         temporary.write_text(text, encoding="utf-8")
