@@ -48,6 +48,9 @@ REPORT_PATH = Path("reports/report.md")
 # What `python -m stages.predict --output` wrote (path → sha256), so a later run may replace
 # its own earlier output without --overwrite. Local state: git-ignored, never a DVC output.
 WRITTEN_PATH = Path(".pipeline/written.json")
+# sha256 of large inputs by (path, size, mtime, inode), so evaluate and predict need not
+# re-read a 700 MB training CSV to know it is unchanged. Local state, like WRITTEN_PATH.
+DIGESTS_PATH = Path(".pipeline/digests.json")
 
 # The fitted artifacts, in the order new rows go through them.
 FITTED_PATHS = {
@@ -122,6 +125,28 @@ def file_sha256(path: Path | str) -> str:
     """The file's sha256 (hex), read in chunks."""
     with open(path, "rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def cached_sha256(path: Path | str) -> str:
+    """The file's sha256, reused while its size, modification time (ns) and inode are those
+    it was computed for (DVC trusts the same triple for its own hashes); else recomputed
+    and remembered in DIGESTS_PATH. Failing to remember costs time, never correctness."""
+    stat = os.stat(path)
+    key = str(Path(path).resolve())
+    stamp = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+    try:
+        known = json.loads(DIGESTS_PATH.read_text(encoding="utf-8"))
+        entry = known.get(key) if isinstance(known, dict) else None
+    except (OSError, ValueError):
+        known, entry = {}, None
+    if isinstance(entry, dict) and entry.get("stat") == stamp:
+        return str(entry["sha256"])
+    digest = file_sha256(path)
+    known = known if isinstance(known, dict) else {}
+    known[key] = {"stat": stamp, "sha256": digest}
+    with contextlib.suppress(PipelineError):
+        write_text(json.dumps(known, indent=1, sort_keys=True) + "\n", DIGESTS_PATH)
+    return digest
 
 
 def _unreadable(path: Path, what: str) -> DataError:
