@@ -429,6 +429,8 @@ def test_a_range_makes_its_column_required_and_numeric(project: Path, cli: Cli) 
         ["1,2,3", "4,5,6,", "8,9,10"],  # a trailing delimiter is a field too
         ["1,2,3,4", "8,9,10"],  # on the first data row (pandas warns there, not errs)
         ['1,"x\n,y",3', '4,"a,b",6,7'],  # after a quoted newline and a quoted delimiter
+        ['1,ab"c,d",3'],  # a quote inside an unquoted field is text: four fields
+        ["1,2,3", "4,5", "6,7,8,9"],  # after a short row (fine for pandas)
     ],
 )
 def test_a_too_long_row_is_refused_when_reading_only_some_columns(
