@@ -16,7 +16,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from stages.core.errors import DataError, PipelineError
 
@@ -69,7 +69,7 @@ SPLITS = ("train", "test")
 # tables; write + read + DVC's md5 of the file): lz4 took 0.6-0.8x zstd's time for files
 # ~1.3x larger; none was as fast but ~1.7x larger (more for DVC to hash and cache).
 # Every codec is deterministic: same table, same bytes.
-PARQUET_CODEC = "lz4"
+PARQUET_CODEC: Final = "lz4"
 
 
 def table_path(folder: Path, split: str) -> Path:

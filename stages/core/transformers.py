@@ -319,9 +319,8 @@ class DesignMatrix(_FeatureLists, TransformerMixin, BaseEstimator):
             offset += len(categories)
         indptr = np.zeros(n_rows + 1, dtype=index_type)
         np.cumsum(filled.sum(axis=1), out=indptr[1:])
-        return sp.csr_matrix(
-            (data[filled], indices[filled], indptr), shape=(n_rows, n_columns), copy=False
-        )
+        arrays: Any = (data[filled], indices[filled], indptr)  # scipy-stubs: int dtype unknown
+        return sp.csr_matrix(arrays, shape=(n_rows, n_columns), copy=False)
 
     def _numeric_block(self, frame: pd.DataFrame, numeric: list[str]) -> np.ndarray:
         values = frame[numeric].to_numpy(dtype=np.float64)
