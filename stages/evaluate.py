@@ -29,11 +29,12 @@ from stages.core.artifacts import (
     write_figure,
     write_json,
     write_table,
+    write_text_bytes,
 )
 from stages.core.cli import allow_stale_option, run_cli, stage_parser
 from stages.core.errors import in_file
 from stages.core.fitted import check_fitted
-from stages.core.metrics import classification_metrics, classify
+from stages.core.metrics import Ranked, classification_metrics, classify, rank_by_score
 from stages.core.params import Params, load_params
 
 if TYPE_CHECKING:
@@ -57,18 +58,21 @@ def score_table(model: Any, table: pd.DataFrame, params: Params) -> pd.DataFrame
 
 def evaluate(
     model: Any, tables: dict[str, pd.DataFrame], params: Params
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Per-split scores and metrics, with the majority-class baseline of each split."""
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Ranked]]:
+    """Per-split scores and metrics, with the majority-class baseline of each split, and
+    each split's scores ranked once (for the metrics here and the curves in the plots)."""
     scored = {split: score_table(model, table, params) for split, table in tables.items()}
+    ranked = {split: rank_by_score(s["actual"], s["probability"]) for split, s in scored.items()}
     majority = majority_class(scored["train"]["actual"])
+    threshold = params.predict.threshold
     metrics = {
         split: {
-            **classification_metrics(s["actual"], s["probability"], params.predict.threshold),
+            **classification_metrics(s["actual"], s["probability"], threshold, ranked[split]),
             "baseline_accuracy": float((s["actual"] == majority).mean()),
         }
         for split, s in scored.items()
     }
-    return scored, metrics
+    return scored, metrics, ranked
 
 
 def majority_class(actual: pd.Series) -> int:
@@ -85,20 +89,33 @@ def cross_validation_metrics(search: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def write_plots(
-    model: Any, scored: dict[str, Any], metrics: dict[str, Any], params: Params
+    model: Any,
+    scored: dict[str, Any],
+    metrics: dict[str, Any],
+    params: Params,
+    ranked: dict[str, Ranked] | None = None,
 ) -> None:
     """Plot tables for DVC, then PNGs drawn from exactly those tables."""
-    from stages.core.plot_data import coefficient_table, curve_tables
+    from stages.core.plot_data import coefficient_table, confusion_csv, curve_tables
     from stages.core.plot_images import all_figures
 
+    settings = params.plots
     tables = {
-        split: curve_tables(frame, params.plots.calibration_bins, params.plots.max_curve_points)
+        split: curve_tables(
+            frame,
+            settings.calibration_bins,
+            settings.max_curve_points,
+            (ranked or {}).get(split),
+        )
         for split, frame in scored.items()
     }
     coefficients = coefficient_table(model)
     for split, curves in tables.items():
         for curve, table in curves.items():
-            write_csv(table, plot_path(split, curve))
+            if curve == "confusion":  # one line per row: written without pandas' loop
+                write_text_bytes(confusion_csv(table), plot_path(split, curve))
+            else:
+                write_csv(table, plot_path(split, curve))
     write_csv(coefficients, COEFFICIENTS_PATH)
     for name, figure in all_figures(tables, coefficients, metrics).items():
         write_figure(figure, image_path(name))
@@ -114,14 +131,14 @@ def main(argv: list[str] | None = None) -> None:
     check_fitted({MODEL_PATH: record}, params, args.params, allow_stale=args.allow_stale)
     tables = {split: read_table(table_path(SCALED_DIR, split)) for split in SPLITS}
     with in_file(params.data.train_path):
-        scored, metrics = evaluate(model, tables, params)
+        scored, metrics, ranked = evaluate(model, tables, params)
     for split, frame in scored.items():
         write_table(frame, table_path(SCORED_DIR, split))
     cv = cross_validation_metrics(read_json(SEARCH_PATH))
     if cv is not None:
         metrics["cv"] = cv
     write_json(metrics, METRICS_PATH)
-    write_plots(model, scored, metrics, params)
+    write_plots(model, scored, metrics, params, ranked)
     for split in SPLITS:
         values = metrics[split]
         right = values["tp"] + values["tn"]

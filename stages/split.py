@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from stages.core.artifacts import SPLIT_DIR, file_sha256, table_path, write_table
+from stages.core.artifacts import SPLIT_DIR, cached_sha256, table_path, write_table
 from stages.core.cli import run_cli, stage_parser
 from stages.core.contracts import as_written, binary_target, check_raw_rows, read_csv_checked
 from stages.core.fitted import source_record
@@ -63,10 +63,11 @@ def main(argv: list[str] | None = None) -> None:
         na_values=data.na_values,
         strip_whitespace=data.strip_whitespace,
         text_columns=[data.id_column] if data.id_column is not None else [],
+        only_required=True,  # split depends on these params (dvc.yaml): a new column reruns it
     )
     train, test = split_table(raw, params, data.train_path)
     # What the tables were made from travels in their metadata: the fitted steps record it.
-    sha256 = file_sha256(data.train_path)
+    sha256 = cached_sha256(data.train_path)  # remembered: evaluate/predict check it cheaply
     source = source_record(data.train_path, sha256, target_labels(raw, train, params), params)
     write_table(train, table_path(SPLIT_DIR, "train"), source)
     write_table(test, table_path(SPLIT_DIR, "test"), source)

@@ -311,3 +311,29 @@ def test_original_labels_are_the_default_output_for_titanic(
     set_param(reproduced_copy, "labels: binary", "labels: original")
     assert cli("predict", reproduced_copy).returncode == 0
     assert (reproduced_copy / "data/predictions.csv").read_text() == binary
+
+
+def test_the_training_file_digest_is_remembered_and_refreshed_on_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """evaluate/predict check the training CSV's sha256 without re-reading an unchanged
+    file; a changed file (new size or mtime) is hashed again, so staleness is still seen."""
+    import hashlib
+    import json
+
+    from stages.core.artifacts import DIGESTS_PATH, cached_sha256
+
+    monkeypatch.chdir(tmp_path)
+    data = tmp_path / "train.csv"
+    data.write_text("a,b\n1,2\n")
+    assert cached_sha256(data) == hashlib.sha256(data.read_bytes()).hexdigest()
+    remembered = json.loads(DIGESTS_PATH.read_text())
+    remembered[str(data.resolve())]["sha256"] = "0" * 64  # proof the file is not re-read
+    DIGESTS_PATH.write_text(json.dumps(remembered))
+    assert cached_sha256(data) == "0" * 64
+    modified = data.stat().st_mtime_ns + 10**9  # written within one clock tick: set it
+    data.write_text("a,b\n1,3\n")  # same size, new content
+    os.utime(data, ns=(modified, modified))
+    assert cached_sha256(data) == hashlib.sha256(data.read_bytes()).hexdigest()
+    DIGESTS_PATH.write_text("not json")  # a damaged cache is ignored, then rewritten
+    assert cached_sha256(data) == hashlib.sha256(data.read_bytes()).hexdigest()

@@ -417,3 +417,46 @@ def test_a_range_makes_its_column_required_and_numeric(project: Path, cli: Cli) 
     assert_one_line_error(
         cli("split", project), "missing column 'Parhc' (required by checks.ranges.Parhc)"
     )
+
+
+# --- reading only the needed columns (split) ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        ["1,2,3", "4,5,6,7", "8,9,10"],  # one field too many
+        ["1,2,3", "4,5,6,", "8,9,10"],  # a trailing delimiter is a field too
+        ["1,2,3,4", "8,9,10"],  # on the first data row (pandas warns there, not errs)
+        ['1,"x\n,y",3', '4,"a,b",6,7'],  # after a quoted newline and a quoted delimiter
+        ['1,ab"c,d",3'],  # a quote inside an unquoted field is text: four fields
+        ["1,2,3", "4,5", "6,7,8,9"],  # after a short row (fine for pandas)
+    ],
+)
+def test_a_too_long_row_is_refused_when_reading_only_some_columns(
+    tmp_path: Path, rows: list[str]
+) -> None:
+    """pandas skips its row-length check for unread columns; the scan must keep the error."""
+    path = tmp_path / "raw.csv"
+    path.write_text("\n".join(["a,b,c", *rows]) + "\n")
+    for only_required in (False, True):
+        with pytest.raises(DataError) as error:
+            read_csv_checked(path, {"a": "x", "c": "y"}, only_required=only_required)
+        assert str(error.value) == (
+            f"{path}: not a well-formed CSV (a row has more fields than the header's 3)"
+        )
+
+
+def test_reading_only_the_needed_columns_gives_the_same_values(tmp_path: Path) -> None:
+    """Same cells, types and line labels as a full read; a stray quote in an unread column
+    (which confuses the quote scan) still reads, through the full parse."""
+    path = tmp_path / "raw.csv"
+    path.write_text('a,b,c\n1,"q,\n r",3\n\n4,5 "6,7\n8,"",\n9,10\n')
+    full = read_csv_checked(path, {"a": "x", "c": "y"})
+    part = read_csv_checked(path, {"a": "x", "c": "y"}, only_required=True)
+    pd.testing.assert_frame_equal(part, full[["a", "c"]])
+    titanic = ROOT / TITANIC
+    columns = {"Age": "x", "Sex": "y"}
+    part = read_csv_checked(titanic, columns, text_columns=["PassengerId"], only_required=True)
+    full = read_csv_checked(titanic, columns, text_columns=["PassengerId"])
+    pd.testing.assert_frame_equal(part, full[["PassengerId", "Sex", "Age"]])

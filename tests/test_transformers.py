@@ -152,3 +152,33 @@ def test_numeric_categories_do_not_depend_on_the_other_rows() -> None:
     whole_only = types.transform(pd.DataFrame({"a": [47.0, np.nan]}))["a"].tolist()
     assert with_fraction == ["47", "34.5"]
     assert whole_only[0] == "47"
+
+
+def test_design_matrix_is_the_stacked_one_hot_blocks_exactly() -> None:
+    """One-pass CSR == numeric block + one one-hot block per column, zeros dropped: same
+    data, column indices (sorted) and row pointers; unseen categories give no entry."""
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(0)
+    n = 5_000
+    frame = pd.DataFrame(
+        {
+            "a": rng.integers(0, 3, n) / 2.0,  # zeros are dropped
+            "b": rng.random(n),
+            "s": pd.Categorical.from_codes(rng.integers(-1, 2, n), ["f", "m"]),
+            "c": pd.Categorical.from_codes(rng.integers(-1, 140, n), [f"c{i}" for i in range(140)]),
+        }
+    )
+    design = DesignMatrix(numeric=["a", "b"], categorical=["s", "c"]).fit(frame)
+    got = design.transform(frame)
+    blocks = [sp.csr_matrix(frame[["a", "b"]].to_numpy())]
+    for column in ("s", "c"):
+        codes = frame[column].cat.codes.to_numpy()
+        rows = np.flatnonzero(codes >= 0)
+        shape = (n, len(frame[column].cat.categories))
+        blocks.append(sp.csr_matrix((np.ones(rows.size), (rows, codes[rows])), shape=shape))
+    expected = sp.hstack(blocks, format="csr")
+    expected.eliminate_zeros()
+    assert got.shape == expected.shape and got.has_sorted_indices
+    for part in ("data", "indices", "indptr"):
+        np.testing.assert_array_equal(getattr(got, part), getattr(expected, part))

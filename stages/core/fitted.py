@@ -131,10 +131,10 @@ def source_reason(
             f"{path} was fitted on {source['path']}, {params_path} now says "
             f"data.train_path={train_path}"
         )
-    from stages.core.artifacts import file_sha256
+    from stages.core.artifacts import cached_sha256
 
     try:
-        digest = file_sha256(train_path)
+        digest = cached_sha256(train_path)
     except OSError as error:
         reason = (error.strerror or str(error)).lower()
         return f"{path} cannot be checked against {train_path} ({reason})"

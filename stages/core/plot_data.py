@@ -12,20 +12,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from stages.core.metrics import Ranked, rank_by_score
 
-def roc_table(scored: pd.DataFrame) -> pd.DataFrame:
-    """ROC curve: one row per distinct threshold (fpr, tpr, threshold), from (0,0) to (1,1)."""
+
+def roc_table(scored: pd.DataFrame, ranked: Ranked | None = None) -> pd.DataFrame:
+    """ROC curve: one row per distinct threshold (fpr, tpr, threshold), from (0,0) to (1,1).
+
+    `ranked` (stages.core.metrics.rank_by_score of this split) spares scikit-learn a sort.
+    """
     from sklearn.metrics import roc_curve
 
-    fpr, tpr, thresholds = roc_curve(_actual(scored), scored["probability"])
+    fpr, tpr, thresholds = roc_curve(*(ranked or _ranked(scored)))
     return pd.DataFrame({"fpr": fpr, "tpr": tpr, "threshold": np.minimum(thresholds, 1.0)})
 
 
-def precision_recall_table(scored: pd.DataFrame) -> pd.DataFrame:
+def precision_recall_table(scored: pd.DataFrame, ranked: Ranked | None = None) -> pd.DataFrame:
     """Precision-recall curve; the last point (recall 0, precision 1) gets threshold 1."""
     from sklearn.metrics import precision_recall_curve
 
-    precision, recall, thresholds = precision_recall_curve(_actual(scored), scored["probability"])
+    precision, recall, thresholds = precision_recall_curve(*(ranked or _ranked(scored)))
     return pd.DataFrame(
         {"recall": recall, "precision": precision, "threshold": np.append(thresholds, 1.0)}
     )
@@ -36,6 +41,22 @@ def confusion_table(scored: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {"actual": _actual(scored), "predicted": scored["predicted"].to_numpy().astype(int)}
     )
+
+
+def confusion_csv(table: pd.DataFrame) -> bytes:
+    """`table.to_csv(index=False)`'s exact bytes for a 0/1 confusion table, without the
+    per-row formatting loop (10M rows: seconds in pandas, ~0.1 s here): every line is one
+    of four 4-byte strings. Any other values take the pandas path."""
+    actual, predicted = table["actual"].to_numpy(), table["predicted"].to_numpy()
+    header = ",".join(table.columns) + "\n"
+    if not (np.isin(actual, (0, 1)).all() and np.isin(predicted, (0, 1)).all()):
+        return table.to_csv(index=False, lineterminator="\n").encode()
+    lines = np.empty((len(table), 4), dtype=np.uint8)
+    lines[:, 0] = ord("0") + actual
+    lines[:, 1] = ord(",")
+    lines[:, 2] = ord("0") + predicted
+    lines[:, 3] = ord("\n")
+    return header.encode() + lines.tobytes()
 
 
 def calibration_table(scored: pd.DataFrame, bins: int) -> pd.DataFrame:
@@ -95,12 +116,16 @@ def thin(curve: pd.DataFrame, max_points: int) -> pd.DataFrame:
 
 
 def curve_tables(
-    scored: pd.DataFrame, calibration_bins: int, max_curve_points: int = 2000
+    scored: pd.DataFrame,
+    calibration_bins: int,
+    max_curve_points: int = 2000,
+    ranked: Ranked | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Every per-split table, by curve name (the file names under plots/<split>/)."""
+    ranked = ranked or _ranked(scored)
     return {
-        "roc": thin(roc_table(scored), max_curve_points),
-        "precision_recall": thin(precision_recall_table(scored), max_curve_points),
+        "roc": thin(roc_table(scored, ranked), max_curve_points),
+        "precision_recall": thin(precision_recall_table(scored, ranked), max_curve_points),
         "confusion": confusion_table(scored),
         "calibration": calibration_table(scored, calibration_bins),
     }
@@ -108,3 +133,7 @@ def curve_tables(
 
 def _actual(scored: pd.DataFrame) -> np.ndarray:
     return scored["actual"].to_numpy().astype(int)
+
+
+def _ranked(scored: pd.DataFrame) -> Ranked:
+    return rank_by_score(_actual(scored), scored["probability"].to_numpy())

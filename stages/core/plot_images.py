@@ -75,12 +75,16 @@ def precision_recall_figure(
 
 def confusion_figure(tables: dict[str, pd.DataFrame]) -> Figure:
     """One 2x2 count matrix per split (ConfusionMatrixDisplay; rows actual, columns predicted)."""
-    from sklearn.metrics import ConfusionMatrixDisplay, confusion_matrix
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    from stages.core.metrics import confusion_counts
 
     figure = _figure(4 * len(tables), 3.6)
     panels = figure.subplots(1, len(tables), squeeze=False)
     for axes, (split, table) in zip(panels[0], tables.items(), strict=True):
-        counts = confusion_matrix(table["actual"], table["predicted"], labels=[0, 1])
+        actual, predicted = (table[c].to_numpy().astype(int) for c in ("actual", "predicted"))
+        # confusion_matrix's counts (rows actual, columns predicted), in one counting pass.
+        counts = np.asarray(confusion_counts(actual, predicted)).reshape(2, 2)
         display = ConfusionMatrixDisplay(counts, display_labels=["0", "1"])
         display.plot(ax=axes, cmap="Blues", colorbar=False, text_kw={"fontsize": 12})
         axes.set_xlabel("predicted")
