@@ -27,7 +27,6 @@ import numpy as np
 import pandas as pd
 
 from stages.core.artifacts import (
-    COEFFICIENTS_PATH,  # noqa: F401  (written through stages.evaluate.write_plots)
     ENCODED_DIR,
     ENCODER_PATH,
     FEATURED_DIR,
@@ -121,7 +120,7 @@ def read_raw(spark: SparkSession, params: Params, path: Path, columns: list[str]
     if data.strip_whitespace:
         trimmed = (F.trim(F.col(c)) for c in columns)
         raw = raw.select(
-            *(F.when(t == "", None).otherwise(t).alias(c) for t, c in zip(trimmed, columns))
+            *(F.when(t == "", None).otherwise(t).alias(c) for t, c in zip(trimmed, columns, strict=True))
         )
     return with_row_position(raw, ROW)
 
@@ -387,7 +386,7 @@ def feature_types(df: DataFrame, params: Params) -> DataFrame:
 def impute(params: Params, args: argparse.Namespace) -> None:
     from pyspark.sql import functions as F
 
-    from stages.core.transformers import build_feature_types, build_impute_step
+    from stages.core.transformers import build_impute_step
 
     source = params.data.train_path
     columns = [*params.features.columns, params.data.target]
@@ -439,7 +438,6 @@ def impute(params: Params, args: argparse.Namespace) -> None:
         )
         for column, spec in params.impute.columns.items()
     }
-    assert build_feature_types  # the same class the in-process engine fits
     write_fitted(step, IMPUTER_PATH, fit_record("impute", params))
     print(
         "impute: fill values learned on train: "
