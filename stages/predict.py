@@ -135,11 +135,8 @@ def main(argv: list[str] | None = None) -> None:
     chain, records = load_fitted()
     check_fitted(records, params, args.params, allow_stale=args.allow_stale)
     labels = output_labels(params, records[MODEL_PATH])
-    if get_engine(params, args.engine).name == "spark":
-        from stages.core.spark.stages import score_csv
-
-        scored = score_csv(params, chain, input_path, labels)
-    else:
+    scored = get_engine(params, args.engine).score_csv(params, chain, input_path, labels)
+    if scored is None:  # the scikit-learn engine: this process
         scored = score_in_process(params, chain, input_path, labels)
     shown_path = args.output or params.data.predictions_path
     write_csv(scored, output_path)

@@ -25,12 +25,20 @@ What MLlib cannot honour is refused when params are read (`spark_refusal`), with
 from __future__ import annotations
 
 import argparse
+import importlib
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from stages.core.params import Params
 
-STAGES = ("split", "featurize", "impute", "encode", "scale", "train", "evaluate", "predict")
+# Imported by name, only when engine.name is spark: the scikit-learn engine never loads it
+# (nor pyspark). Every stage lists the whole stages/core/spark folder as a dependency.
+SPARK_STAGES = "stages.core.spark.stages"
+
+STAGES = ("split", "featurize", "impute", "encode", "scale", "train", "evaluate")
 
 
 class Engine(Protocol):
@@ -38,6 +46,12 @@ class Engine(Protocol):
 
     def run(self, stage: str, params: Params, args: argparse.Namespace) -> bool:
         """Do `stage`'s work and return True, or return False: the stage's own code does it."""
+        ...
+
+    def score_csv(
+        self, params: Params, chain: Any, path: Path, labels: tuple[Any, Any] | None
+    ) -> pd.DataFrame | None:
+        """predict's output for the CSV at `path`, or None: predict scores it in process."""
         ...
 
 
@@ -49,6 +63,11 @@ class SklearnEngine:
     def run(self, stage: str, params: Params, args: argparse.Namespace) -> bool:
         return False
 
+    def score_csv(
+        self, params: Params, chain: Any, path: Path, labels: tuple[Any, Any] | None
+    ) -> pd.DataFrame | None:
+        return None
+
 
 class SparkEngine:
     """Each stage's work on Spark (stages/core/spark/stages.py), one Connect session each."""
@@ -58,10 +77,16 @@ class SparkEngine:
     def run(self, stage: str, params: Params, args: argparse.Namespace) -> bool:
         if stage not in STAGES:
             raise ValueError(f"unknown stage {stage!r}")
-        from stages.core.spark import stages
-
-        getattr(stages, stage)(params, args)
+        getattr(importlib.import_module(SPARK_STAGES), stage)(params, args)
         return True
+
+    def score_csv(
+        self, params: Params, chain: Any, path: Path, labels: tuple[Any, Any] | None
+    ) -> pd.DataFrame | None:
+        scored: pd.DataFrame = importlib.import_module(SPARK_STAGES).score_csv(
+            params, chain, path, labels
+        )
+        return scored
 
 
 def get_engine(params: Params, name: str | None = None) -> Engine:

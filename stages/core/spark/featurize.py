@@ -21,6 +21,7 @@ the usual syntax (groups, classes, quantifiers), not for Python-only constructs.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from stages.core.errors import DataError
@@ -117,7 +118,7 @@ def fit_rare(df: DataFrame, op: DerivationOp) -> list[str]:
 
 
 def fit_and_apply(
-    tables: dict[str, DataFrame], derive: dict[str, DerivationOp]
+    tables: dict[str, DataFrame], derive: Mapping[str, DerivationOp]
 ) -> tuple[dict[str, DataFrame], dict[str, Any]]:
     """Every split with the derived columns added in order; what was learned on train."""
     learned: dict[str, Any] = {}
@@ -131,14 +132,14 @@ def fit_and_apply(
     return tables, learned
 
 
-def apply(df: DataFrame, derive: dict[str, DerivationOp], learned: dict[str, Any]) -> DataFrame:
+def apply(df: DataFrame, derive: Mapping[str, DerivationOp], learned: dict[str, Any]) -> DataFrame:
     """df with the derived columns, using what a fitted Featurizer learned."""
     for name, op in derive.items():
         df = df.withColumn(name, expression(df, op, learned.get(name)))
     return df
 
 
-def log1p_problems(df: DataFrame, derive: dict[str, DerivationOp], row: str) -> list[Any]:
+def log1p_problems(df: DataFrame, derive: Mapping[str, DerivationOp], row: str) -> list[Any]:
     """Aggregates: for each log1p input, the first row (by `row`) at or below -1."""
     from pyspark.sql import functions as F
 
@@ -149,7 +150,7 @@ def log1p_problems(df: DataFrame, derive: dict[str, DerivationOp], row: str) -> 
     ]
 
 
-def raise_log1p(df: DataFrame, derive: dict[str, DerivationOp], row: str, source: str) -> None:
+def raise_log1p(df: DataFrame, derive: Mapping[str, DerivationOp], row: str, source: str) -> None:
     """The one-line error of the first value log1p cannot take, in the in-process words."""
     from pyspark.sql import functions as F
 

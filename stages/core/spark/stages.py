@@ -120,7 +120,10 @@ def read_raw(spark: SparkSession, params: Params, path: Path, columns: list[str]
     if data.strip_whitespace:
         trimmed = (F.trim(F.col(c)) for c in columns)
         raw = raw.select(
-            *(F.when(t == "", None).otherwise(t).alias(c) for t, c in zip(trimmed, columns, strict=True))
+            *(
+                F.when(t == "", None).otherwise(t).alias(c)
+                for t, c in zip(trimmed, columns, strict=True)
+            )
         )
     return with_row_position(raw, ROW)
 
@@ -647,12 +650,7 @@ def evaluate(params: Params, args: argparse.Namespace) -> None:
         )
 
 
-# --- predict ---------------------------------------------------------------------------------
-
-
-def predict(params: Params, args: argparse.Namespace) -> None:
-    """Not called: predict's CLI picks the engine itself (stages/predict.py, score_csv)."""
-    raise NotImplementedError
+# --- predict (its CLI calls score_csv through the engine) ------------------------------------
 
 
 def score_csv(
