@@ -1,7 +1,10 @@
 """Stage 4, encode: data/imputed → data/encoded + models/encoder.joblib.
 
 Learns each categorical feature's categories on the train split; the tables carry them
-as categorical columns (integer codes), the sparse form of the notebook's one-hot block.
+as categorical columns (integer codes), the sparse form of the notebook's one-hot block,
+or as one number per row for the columns encode.columns encodes otherwise (target,
+ordinal, frequency). Train rows get a target encoder's cross-fitted values, test rows
+the values learned from all of train.
 """
 
 from __future__ import annotations
@@ -28,8 +31,12 @@ def main(argv: list[str] | None = None) -> None:
         ENCODER_PATH,
         params.data.train_path,
         fit_record("encode", params),
+        target=params.data.target,
     )
-    sizes = ", ".join(f"{col}: {len(cats)}" for col, cats in encoder.categories_.items())
+    sizes = ", ".join(
+        f"{col}: {len(cats)} ({encoder.method_of(col)})"
+        for col, cats in encoder.categories_.items()
+    )
     print(f"encode: categories learned on train: {sizes}")
 
 

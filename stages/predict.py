@@ -59,7 +59,7 @@ def check_rows(frame: pd.DataFrame, params: Params, source: str) -> None:
                 f"{source}: column {id_column!r}, line {line_of(frame.index[first])}: "
                 f"id {as_written(frame[id_column].iloc[first])} appears more than once"
             )
-    if params.train.model != "logistic_regression":
+    if not params.linear_model_used:
         return  # tree models route missing values natively
     for column in params.features.columns:
         if column not in frame.columns:

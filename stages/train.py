@@ -38,11 +38,18 @@ def choose_params(params: Params) -> tuple[Params, dict[str, Any]]:
     with in_file(params.data.train_path):
         chosen, report = search(params, read_table(table_path(SPLIT_DIR, "train")))
     scoring = report["scoring"]
+    repeats = f" x {report['repeats']}" if report["repeats"] > 1 else ""
     print(
-        f"train: search over {report['candidates']} candidates, {report['folds']}-fold CV "
-        f"{scoring} {report[f'{scoring}_mean']:.4f} ± {report[f'{scoring}_std']:.4f}, "
+        f"train: search over {report['candidates']} candidates, {report['folds']}-fold{repeats} "
+        f"CV {scoring} {report[f'{scoring}_mean']:.4f} ± {report[f'{scoring}_std']:.4f}, "
         f"best {report['best']}"
     )
+    if "nested" in report:
+        outer = report["nested"]
+        print(
+            f"train: nested CV ({outer['folds']} outer folds around the search) {scoring} "
+            f"{outer[f'{scoring}_mean']:.4f} ± {outer[f'{scoring}_std']:.4f}"
+        )
     return chosen, report
 
 

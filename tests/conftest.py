@@ -129,6 +129,19 @@ def lock_hashes(project: Path) -> dict[str, str]:
     }
 
 
+# The pipeline's stages in the order `dvc repro` runs them from nothing.
+PIPELINE_STAGES = (
+    "split",
+    "featurize",
+    "impute",
+    "encode",
+    "scale",
+    "train",
+    "evaluate",
+    "predict",
+)
+
+
 def ran_stages(output: str) -> list[str]:
     """Names of the stages `dvc repro` actually ran, from its log."""
     return [
@@ -144,11 +157,30 @@ def project(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def reproduced(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One project after a real `dvc repro`, committed; copy it with `clone_project`."""
-    path = make_project(tmp_path_factory.mktemp("reproduced") / "project")
-    run(["dvc", "repro"], path)
-    run(["git", "add", "-A"], path)
-    run(["git", "commit", "-q", "--allow-empty", "-m", "reproduced"], path)
+    """One project after a real `dvc repro`, committed, shared by every test and every
+    xdist worker (read-only: copy it with `clone_project`, or use `reproduced_copy`).
+
+    The first worker to ask builds it under the run's common temporary folder while holding
+    a lock; the others wait for it and reuse it, so the whole suite pays for one repro.
+    """
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # xdist: each worker's base is in the run's root
+        shared = shared.parent
+    path = shared / "reproduced" / "project"
+    with FileLock(str(shared / "reproduced.lock")):
+        if not (path / ".reproduced").is_file():
+            shutil.rmtree(path.parent, ignore_errors=True)
+            path.parent.mkdir(parents=True)
+            make_project(path)
+            run(["dvc", "repro"], path)
+            run(["git", "add", "-A"], path)
+            run(["git", "commit", "-q", "--allow-empty", "-m", "reproduced"], path)
+            # Outside git's view: a marker that the build finished (`.git/info/exclude`).
+            with (path / ".git/info/exclude").open("a") as exclude:
+                exclude.write("/.reproduced\n")
+            (path / ".reproduced").touch()
     return path
 
 
@@ -176,6 +208,26 @@ def score(reproduced_copy: Path, cli: Cli) -> Callable[..., tuple[CliResult, Pat
 @pytest.fixture
 def scoring(reproduced_copy: Path) -> Path:
     return reproduced_copy
+
+
+# Tests that run real `dvc` commands or stage processes in a project are end-to-end (`-m e2e`);
+# `pytest -m "not e2e"` runs the pure unit tests in seconds. A test is e2e when it uses one of
+# these fixtures or its module says so (`pytestmark = pytest.mark.e2e`).
+# Tests on a real Spark server also share one xdist worker (`--dist loadgroup`), so the
+# suite starts one server, not one per worker.
+E2E_FIXTURES = {"project", "reproduced", "reproduced_copy", "score", "scoring"}
+SPARK_FIXTURES = {"spark", "spark_remote", "spark_server"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if SPARK_FIXTURES & fixtures:
+            item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.xdist_group("spark"))
+        elif E2E_FIXTURES & fixtures:
+            item.add_marker(pytest.mark.e2e)
 
 
 # --- Spark engine (issue 13) ---------------------------------------------------------------

@@ -19,6 +19,8 @@ from benchmarks import make_data
 from benchmarks.run import check, downstream, pipeline_stages, set_param
 from tests.conftest import ROOT, cli_env
 
+pytestmark = pytest.mark.e2e
+
 REAL_DATA = ROOT / "data" / "titanic.csv"
 
 

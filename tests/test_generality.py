@@ -13,6 +13,8 @@ import yaml
 from stages.core.artifacts import SCORED_DIR, read_table, table_path
 from tests.conftest import Cli, ran_stages, run
 
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("census")]
+
 
 def census_like(rows: int, seed: int) -> pd.DataFrame:
     """Not Titanic: other names, string labels with leading spaces, '?' for missing, no id."""

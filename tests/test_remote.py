@@ -31,6 +31,8 @@ import yaml
 from scripts.remote import diagnose
 from tests.conftest import ROOT, cli_env, clone_project, ran_stages, set_param
 
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("s3")]
+
 BUCKET = "team-bucket"
 REGION = "us-east-1"
 SCORING_COPIES = 100  # data/titanic_unlabeled.csv x 100: 41,800 rows, ~2.9 MB

@@ -539,7 +539,7 @@ def check_derived_rows(tables: Mapping[str, pd.DataFrame], params: Params) -> No
 
 def needs_values(params: Params, column: str) -> bool:
     """The linear model takes no missing value: a feature without a strategy must be full."""
-    return params.train.model == "logistic_regression" and column not in params.impute.columns
+    return params.linear_model_used and column not in params.impute.columns
 
 
 def no_strategy(column: str, label: Any) -> str:

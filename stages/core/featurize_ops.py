@@ -154,6 +154,53 @@ class Rare(_TextOp):
         return values.where(frequent, self.other or "other").astype("str")
 
 
+class FirstToken(_TextOp):
+    """The text before the first `separator` (default: any whitespace), stripped: a surname
+    from "Braund, Mr. Owen Harris" with separator ",". Missing or empty text stays missing."""
+
+    op: Literal["first_token"]
+    separator: str | None = Field(default=None, min_length=1)
+
+    def apply(self, frame: pd.DataFrame, learned: Any) -> pd.Series:
+        values = _text(frame, self.column).str.strip()
+        first = values.str.split(self.separator, n=1, regex=False).str[0].str.strip()
+        return first.where(first.str.len() > 0).astype("str")
+
+
+class StripDigits(_TextOp):
+    """The text with its digits removed and spaces trimmed: a ticket's prefix ("A/5 21171"
+    → "A/"). Text that was only digits becomes `empty` (default "none"); missing stays."""
+
+    op: Literal["strip_digits"]
+    empty: str | None = Field(default=None, min_length=1)
+
+    def apply(self, frame: pd.DataFrame, learned: Any) -> pd.Series:
+        values = _text(frame, self.column)
+        stripped = values.str.replace(r"\d+", "", regex=True).str.strip()
+        filled = stripped.where((stripped.str.len() > 0) | values.isna(), self.empty or "none")
+        return filled.astype("str")
+
+
+class GroupSize(DerivationOp):
+    """How many fitted rows share this row's key (the text of `column`): the size of a
+    family or ticket group. Counted on the rows `fit` sees (the train split, or a fold's
+    training rows), never on the rows being scored; a key those rows never had, or a
+    missing one, counts 1 (the row alone)."""
+
+    op: Literal["group_size"]
+    column: ColumnName
+    makes: ClassVar[Kind] = "number"
+    reads: ClassVar[Kind | None] = "text"
+
+    def fit(self, frame: pd.DataFrame) -> dict[str, int]:
+        counts = _text(frame, self.column).value_counts(dropna=True)
+        return {str(key): int(count) for key, count in counts.items()}
+
+    def apply(self, frame: pd.DataFrame, learned: Any) -> pd.Series:
+        sizes = _text(frame, self.column).map(learned)
+        return sizes.fillna(1).astype("float64")
+
+
 class Sum(DerivationOp):
     """Sum of the columns plus `add`; missing if any input is missing."""
 
@@ -268,7 +315,18 @@ class Threshold(_NumberOp):
 
 
 Derivation = Annotated[
-    Extract | FirstChar | Rare | Sum | Ratio | Log1p | IsMissing | Equals | Threshold,
+    Extract
+    | FirstChar
+    | FirstToken
+    | StripDigits
+    | Rare
+    | GroupSize
+    | Sum
+    | Ratio
+    | Log1p
+    | IsMissing
+    | Equals
+    | Threshold,
     Field(discriminator="op"),
 ]
 

@@ -27,10 +27,20 @@ def write_splits(tables: dict[str, pd.DataFrame], folder: Path) -> None:
         write_table(table, table_path(folder, split))
 
 
-def fit_and_apply(step: Any, tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Fit on the train split only; transform every split with that one fitted step."""
-    fitted = step.fit(tables["train"])
-    return {split: fitted.transform(table) for split, table in tables.items()}
+def fit_and_apply(
+    step: Any, tables: dict[str, pd.DataFrame], target: str | None = None
+) -> dict[str, pd.DataFrame]:
+    """Fit on the train split only and transform it with `fit_transform`, as a Pipeline
+    does (a target encoder returns its cross-fitted values there); transform every other
+    split with that one fitted step. With `target`, the train split's target column is
+    passed as y (steps that learn from the label)."""
+    train = tables["train"]
+    labels = train[target].to_numpy() if target is not None else None
+    outputs = {"train": step.fit_transform(train, labels)}
+    for split, table in tables.items():
+        if split != "train":
+            outputs[split] = step.transform(table)
+    return {split: outputs[split] for split in tables}
 
 
 def run_fit_stage(
@@ -41,6 +51,7 @@ def run_fit_stage(
     raw_source: str,
     record: dict[str, Any],
     check: Callable[[dict[str, pd.DataFrame]], None] | None = None,
+    target: str | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Fit and apply, then write everything only once all of it (and `check` on the
     outputs) has succeeded; the fitted step is stored with `record`
@@ -49,7 +60,7 @@ def run_fit_stage(
     Errors about rows name `raw_source`: row labels still give the raw file's lines.
     """
     with in_file(raw_source):
-        outputs = fit_and_apply(step, tables)
+        outputs = fit_and_apply(step, tables, target)
         if check is not None:
             check(outputs)
     write_splits(outputs, output_folder)

@@ -30,9 +30,39 @@ if TYPE_CHECKING:
 
 def build_classifier(params: Params) -> Any:
     """The classifier of the family params.train.model names."""
+    if params.train.model == "ensemble":
+        return build_ensemble(params)
     if params.train.model == "hist_gradient_boosting":
         return build_gradient_boosting(params)
     return build_logistic_regression(params)
+
+
+def member_params(params: Params) -> list[Params]:
+    """Each ensemble member's whole params: the project's, with the member's train settings."""
+    return [params.model_copy(update={"train": train}) for train in params.train.members()]
+
+
+def build_ensemble(params: Params) -> Any:
+    """Soft voting (VotingClassifier) or stacking under a logistic regression
+    (StackingClassifier) of the members, each a whole model step of its family (its own
+    design matrix and classifier, as `build_model` makes for a single model), so the linear
+    member reads the sparse one-hot design and the trees the categoricals natively."""
+    from sklearn.ensemble import StackingClassifier, VotingClassifier
+    from sklearn.model_selection import StratifiedKFold
+
+    ensemble = params.train.ensemble
+    members = [
+        (f"{index}_{member.train.model}", build_model(member))
+        for index, member in enumerate(member_params(params))
+    ]
+    if ensemble.method == "stacking":
+        return StackingClassifier(
+            members,
+            final_estimator=LogisticRegression(),
+            cv=StratifiedKFold(n_splits=ensemble.cv),
+            stack_method="predict_proba",
+        )
+    return VotingClassifier(members, voting="soft")
 
 
 def check_model_settings(params: Params) -> None:
@@ -44,6 +74,14 @@ def check_model_settings(params: Params) -> None:
     """
     import warnings
 
+    if params.train.model == "ensemble":
+        for index, member in enumerate(member_params(params)):
+            try:
+                check_model_settings(member)
+            except ParamsError as error:
+                message = str(error).removeprefix("train: ")
+                raise ParamsError(f"train.ensemble.members.{index}: {message}") from None
+        return
     classifier = build_classifier(params)
     rows, labels = np.array([[0.0], [1.0], [0.0], [1.0]]), np.array([0, 1, 0, 1])
     try:
@@ -104,8 +142,9 @@ def build_gradient_boosting(params: Params) -> Any:
 def build_model_design(params: Params) -> Any:
     """The design adapter the model family needs: the sparse one-hot matrix for the linear
     model; for the trees, just the feature columns as a DataFrame, whose encoded categoricals
-    HistGradientBoostingClassifier reads natively (`categorical_features="from_dtype"`)."""
-    if params.train.model == "hist_gradient_boosting":
+    HistGradientBoostingClassifier reads natively (`categorical_features="from_dtype"`); for
+    an ensemble the same columns, which each member turns into its own design."""
+    if params.train.model in ("hist_gradient_boosting", "ensemble"):
         from sklearn.compose import ColumnTransformer
 
         select = ColumnTransformer(
@@ -122,16 +161,21 @@ def check_categories_fit_model(params: Params, frame: pd.DataFrame) -> None:
     Checked before fitting so the user reads which column and which setting, not
     scikit-learn's internal error.
     """
+    if params.train.model == "ensemble":
+        for member in member_params(params):
+            check_categories_fit_model(member, frame)
+        return
     if params.train.model != "hist_gradient_boosting":
         return
     max_bins = params.train.hist_gradient_boosting.max_bins
-    for column in params.features.categorical:
+    for column in params.onehot_columns:
         count = len(frame[column].cat.categories)
         if count > max_bins:
             raise DataError(
                 f"column {column!r} has {count} categories; the tree model takes at most "
                 f"train.hist_gradient_boosting.max_bins ({max_bins}): group rare ones with a "
-                "featurize 'rare' derivation"
+                "featurize 'rare' derivation, or encode it as a number (encode.columns."
+                f"{column}.method: target, ordinal or frequency)"
             )
 
 

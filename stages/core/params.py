@@ -122,8 +122,50 @@ class ImputeParams(_Section):
     columns: dict[ColumnName, ImputeColumn] = Field(default_factory=dict)
 
 
+EncodeMethod = Literal["onehot", "target", "ordinal", "frequency"]
+
+
+class EncodeColumn(_Section):
+    """How one categorical feature becomes model input (encode.columns.<name>).
+
+    onehot: one 0/1 column per category (the default, the notebook's); target:
+    scikit-learn's TargetEncoder (the smoothed positive rate of the category, cross-fitted
+    on the training rows so no row sees its own label; `smooth` and `cv` are its own);
+    ordinal: the category's rank in sorted order (for trees); frequency: the share of
+    training rows holding the category. All three make one number column per feature.
+    """
+
+    method: EncodeMethod = "onehot"
+    smooth: Literal["auto"] | float | None = None
+    cv: int | None = Field(default=None, ge=2, le=20)
+
+    @field_validator("smooth")
+    @classmethod
+    def _smooth_not_negative(cls, value: str | float | None) -> str | float | None:
+        if isinstance(value, float) and value < 0:
+            raise ValueError("must be 'auto' or a number >= 0")
+        return value
+
+    @model_validator(mode="after")
+    def _target_settings_only_for_target(self) -> EncodeColumn:
+        if self.method != "target":
+            given = [k for k in ("smooth", "cv") if getattr(self, k) is not None]
+            if given:
+                raise ValueError(
+                    f"{', '.join(given)} only apply to method 'target', not {self.method!r}"
+                )
+        return self
+
+
 class EncodeParams(_Section):
     handle_unknown: Literal["ignore", "error"] = "ignore"
+    columns: dict[ColumnName, EncodeColumn] = Field(default_factory=dict)
+    random_state: int = Field(default=0, ge=0, lt=2**32)  # target encoding's fold shuffle
+
+    def method(self, column: str) -> str:
+        """The encoding of a categorical feature (onehot unless encode.columns says)."""
+        spec = self.columns.get(column)
+        return spec.method if spec else "onehot"
 
 
 class ScaleParams(_Section):
@@ -163,8 +205,26 @@ class HistGradientBoostingParams(_Section):
     random_state: int = Field(default=0, ge=0, lt=2**32)
 
 
-SearchScoring = Literal["accuracy", "roc_auc", "neg_log_loss", "f1", "balanced_accuracy"]
 GridValue = float | int | str | bool | dict[int, float] | None
+Grid = dict[str, list[GridValue]]
+FAMILIES: tuple[str, ...] = ("logistic_regression", "hist_gradient_boosting")
+
+
+class EnsembleParams(_Section):
+    """train.model: ensemble. Each member is `{model: <family>, <that family's keys>}`: its
+    keys override train's own keys of the family (C, solver, ... for logistic_regression;
+    train.hist_gradient_boosting's keys, unprefixed, for hist_gradient_boosting).
+
+    soft_voting averages the members' probabilities (VotingClassifier); stacking fits a
+    logistic regression on their out-of-fold probabilities (StackingClassifier, `cv` folds).
+    """
+
+    method: Literal["soft_voting", "stacking"] = "soft_voting"
+    cv: int = Field(default=5, ge=2, le=20)
+    members: list[dict[str, GridValue]] = Field(default_factory=list)
+
+
+SearchScoring = Literal["accuracy", "roc_auc", "neg_log_loss", "f1", "balanced_accuracy"]
 
 
 class SearchParams(_Section):
@@ -172,25 +232,44 @@ class SearchParams(_Section):
 
     `grid` maps a hyperparameter of the chosen `train.model` (`C`, `penalty`,
     `class_weight`, ... for logistic_regression; `hist_gradient_boosting.learning_rate`, ...
-    for hist_gradient_boosting) to the values to try; every combination is validated like
-    params.yaml itself before any fitting.
+    for hist_gradient_boosting; `ensemble.method` for ensemble) to the values to try; every
+    combination is validated like params.yaml itself before any fitting. A list of such
+    grids searches each in turn (GridSearchCV's list of grids), so one grid may set
+    `model: [hist_gradient_boosting]` with that family's keys and the next another family.
+    `repeats` > 1 repeats the stratified k-fold with new shuffles (RepeatedStratifiedKFold);
+    `nested` adds an outer k-fold around the whole search, to estimate the selection itself.
     """
 
     enabled: bool = False
     folds: int = Field(default=5, ge=2, le=50)
+    repeats: int = Field(default=1, ge=1, le=50)
+    nested: bool = False
     scoring: SearchScoring = "accuracy"
     random_state: int = Field(default=0, ge=0, lt=2**32)
-    grid: dict[str, list[GridValue]] = Field(default_factory=dict)
+    grid: Grid | list[Grid] = Field(default_factory=dict)
 
     @field_validator("grid")
     @classmethod
-    def _grid_is_usable(cls, grid: dict[str, list[Any]]) -> dict[str, list[Any]]:
-        for key, values in grid.items():
-            if not values:
-                raise ValueError(f"{key}: give at least one value to try")
-            if key.split(".")[0] in ("search", "model"):
-                raise ValueError(f"{key}: cannot be searched (only the model's hyperparameters)")
+    def _grid_is_usable(cls, grid: Grid | list[Grid]) -> Grid | list[Grid]:
+        grids = grid if isinstance(grid, list) else [grid]
+        if isinstance(grid, list) and not grid:
+            raise ValueError("give at least one grid")
+        for index, one in enumerate(grids):
+            where = f"{index}." if isinstance(grid, list) else ""
+            for key, values in one.items():
+                if not values:
+                    raise ValueError(f"{where}{key}: give at least one value to try")
+                if key.split(".")[0] == "search" or key.startswith("ensemble.members"):
+                    raise ValueError(
+                        f"{where}{key}: cannot be searched (only train.model and the model's "
+                        "hyperparameters)"
+                    )
         return grid
+
+    @property
+    def grids(self) -> list[Grid]:
+        """The grid as a list of grids (one grid is a list of one)."""
+        return self.grid if isinstance(self.grid, list) else [self.grid]
 
 
 class TrainParams(_Section):
@@ -203,8 +282,11 @@ class TrainParams(_Section):
     class_weight: Literal["balanced"] | dict[int, float] | None = None
     tol: float = Field(default=1e-4, gt=0.0)
     random_state: int = Field(default=0, ge=0, lt=2**32)
-    model: Literal["logistic_regression", "hist_gradient_boosting"] = "logistic_regression"
+    model: Literal["logistic_regression", "hist_gradient_boosting", "ensemble"] = (
+        "logistic_regression"
+    )
     hist_gradient_boosting: HistGradientBoostingParams = HistGradientBoostingParams()
+    ensemble: EnsembleParams = EnsembleParams()
     search: SearchParams = SearchParams()
 
     @model_validator(mode="after")
@@ -215,6 +297,52 @@ class TrainParams(_Section):
             raise ValueError("l1_ratio is required with penalty 'elasticnet' and only then")
         return self
 
+    @model_validator(mode="after")
+    def _ensemble_members_are_valid(self) -> TrainParams:
+        if self.model == "ensemble" and len(self.ensemble.members) < 2:
+            raise KeyedError("train.ensemble.members", "an ensemble needs at least two members")
+        self.members()
+        return self
+
+    def members(self) -> list[TrainParams]:
+        """Each ensemble member's own train settings: train's, with the member's keys over
+        those of its family. Invalid members raise a KeyedError naming the member's key."""
+        out = []
+        for index, member in enumerate(self.ensemble.members):
+            key = f"train.ensemble.members.{index}"
+            family = member.get("model")
+            if family not in FAMILIES:
+                raise KeyedError(
+                    f"{key}.model",
+                    f"give one of {', '.join(FAMILIES)} (got {family!r})",
+                )
+            own = {k: v for k, v in member.items() if k != "model"}
+            base = self.model_dump(exclude={"ensemble", "search"})
+            base["model"] = family
+            section = base if family == "logistic_regression" else base[str(family)]
+            allowed = [k for k in section if k not in ("model", "hist_gradient_boosting")]
+            for name in own:
+                if name not in allowed:
+                    raise KeyedError(
+                        f"{key}.{name}",
+                        f"not a key of {family} (its keys: {', '.join(allowed)})",
+                    )
+            section.update(own)
+            try:
+                out.append(TrainParams.model_validate(base))
+            except ValidationError as error:
+                first = error.errors()[0]
+                path = [str(p) for p in first["loc"] if str(p) != str(family)]
+                message = first["msg"].removeprefix("Value error, ")
+                raise KeyedError(".".join([key, *path]), message) from None
+        return out
+
+    def families(self) -> list[str]:
+        """The model families a fit of these settings uses (an ensemble's members')."""
+        if self.model == "ensemble":
+            return [member.model for member in self.members()]
+        return [self.model]
+
 
 # The keys a grid may search for each train.model: that family's own hyperparameters. A key
 # of the other family would change nothing the fit reads, so every candidate would be the
@@ -223,11 +351,12 @@ GRID_KEYS: dict[str, tuple[str, ...]] = {
     "logistic_regression": tuple(
         name
         for name in TrainParams.model_fields
-        if name not in ("model", "hist_gradient_boosting", "search")
+        if name not in ("model", "hist_gradient_boosting", "ensemble", "search")
     ),
     "hist_gradient_boosting": tuple(
         f"hist_gradient_boosting.{name}" for name in HistGradientBoostingParams.model_fields
     ),
+    "ensemble": ("ensemble.method", "ensemble.cv"),
 }
 
 
@@ -395,6 +524,7 @@ class Params(_Section):
                 raise KeyedError(key, "a numeric feature needs a numeric fill_value")
         self._check_derivations(reserved)
         self._check_search_grid()
+        self._check_encodings()
         return self
 
     def _check_derivations(self, reserved: set[str]) -> None:
@@ -425,15 +555,57 @@ class Params(_Section):
                 )
 
     def _check_search_grid(self) -> None:
-        """Each grid key must be a hyperparameter of the model family train.model chooses."""
-        allowed = GRID_KEYS[self.train.model]
-        for key in self.train.search.grid:
-            if key not in allowed:
+        """Each grid key must be a hyperparameter of every model family its grid tries
+        (the grid's own `model` values, else train.model)."""
+        search = self.train.search
+        for index, grid in enumerate(search.grids):
+            prefix = (
+                f"train.search.grid.{index}."
+                if isinstance(search.grid, list)
+                else ("train.search.grid.")
+            )
+            families = grid.get("model", [self.train.model])
+            for family in families:
+                if family not in GRID_KEYS:
+                    raise KeyedError(
+                        f"{prefix}model",
+                        f"give model families among {', '.join(GRID_KEYS)} (got {family!r})",
+                    )
+            chooser = "model" if "model" in grid else "train.model"
+            for key in grid:
+                for family in families:
+                    allowed = GRID_KEYS[str(family)]
+                    if key != "model" and key not in allowed:
+                        raise KeyedError(
+                            f"{prefix}{key}",
+                            f"not a hyperparameter of {chooser} {family!r} "
+                            f"(its grid keys: {', '.join(allowed)})",
+                        )
+
+    def _check_encodings(self) -> None:
+        for column in self.encode.columns:
+            if column not in self.features.categorical:
                 raise KeyedError(
-                    f"train.search.grid.{key}",
-                    f"not a hyperparameter of train.model {self.train.model!r} "
-                    f"(its grid keys: {', '.join(allowed)})",
+                    f"encode.columns.{column}",
+                    "not a categorical feature (list it in features.categorical)",
                 )
+
+    @property
+    def onehot_columns(self) -> list[str]:
+        """Categorical features one-hot encoded: categoricals until the model's door."""
+        return [c for c in self.features.categorical if self.encode.method(c) == "onehot"]
+
+    @property
+    def model_numeric_columns(self) -> list[str]:
+        """What the model reads as numbers: the numeric features, then the categorical ones
+        encode turned into one number each (target, ordinal, frequency)."""
+        encoded = [c for c in self.features.categorical if self.encode.method(c) != "onehot"]
+        return [*self.features.numeric, *encoded]
+
+    @property
+    def linear_model_used(self) -> bool:
+        """A logistic regression is fitted (alone or in an ensemble): it takes no missing value."""
+        return "logistic_regression" in self.train.families()
 
     def raw_number_columns(self) -> dict[str, str]:
         """Raw columns read as numbers (numeric features, number inputs of derivations,

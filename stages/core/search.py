@@ -33,11 +33,9 @@ def candidates(params: Params) -> list[tuple[dict[str, Any], Params]]:
     """
     from stages.core.model import check_model_settings
 
-    grid = params.train.search.grid
     base = params.model_dump(mode="python")
     out = []
-    for values in itertools.product(*grid.values()):
-        settings = dict(zip(grid, values, strict=True))
+    for settings in _combinations(params.train.search.grids):
         raw = copy.deepcopy(base)
         for key, value in settings.items():
             section = raw["train"]
@@ -53,6 +51,17 @@ def candidates(params: Params) -> list[tuple[dict[str, Any], Params]]:
             raise ParamsError(
                 f"train.search.grid: the combination {settings} is not valid: {error}"
             ) from None
+    return out
+
+
+def _combinations(grids: list[dict[str, list[Any]]]) -> list[dict[str, Any]]:
+    """Every combination of each grid in turn (train.model first, so a family's own keys
+    are set on the family they belong to)."""
+    out = []
+    for grid in grids:
+        keys = sorted(grid, key=lambda key: key != "model")
+        for values in itertools.product(*(grid[key] for key in keys)):
+            out.append(dict(zip(keys, values, strict=True)))
     return out
 
 
@@ -84,9 +93,15 @@ def scorers(params: Params) -> dict[str, Any]:
 
 
 def folds(params: Params) -> Any:
-    from sklearn.model_selection import StratifiedKFold
+    """Stratified k-fold, shuffled; repeated with new shuffles when train.search.repeats > 1
+    (every repeat's folds count in the mean and std, so a choice rests on more splits)."""
+    from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold
 
     search = params.train.search
+    if search.repeats > 1:
+        return RepeatedStratifiedKFold(
+            n_splits=search.folds, n_repeats=search.repeats, random_state=search.random_state
+        )
     return StratifiedKFold(n_splits=search.folds, shuffle=True, random_state=search.random_state)
 
 
@@ -114,34 +129,46 @@ def cross_validate_chain(
     return scores
 
 
-def search(params: Params, table: pd.DataFrame) -> tuple[Params, dict[str, Any]]:
-    """The best candidate's params (first in grid order on ties) and a JSON-ready summary.
-
-    scikit-learn's GridSearchCV does the work: the estimator is the whole chain of
-    `build_chain`, and the grid swaps its model step for each validated candidate's (only
-    train.* keys are searched, and one user key such as `penalty` may set several
-    scikit-learn parameters, so candidates are whole model steps, not raw estimator keys).
-    Nothing is refitted here: the train stage fits the chosen params on its own input.
-    """
+def searcher(params: Params, grid: list[tuple[dict[str, Any], Params]]) -> Any:
+    """GridSearchCV over the whole chain of `build_chain`. Each candidate swaps in its own
+    model step and impute step (whether a feature must be complete depends on the model
+    family): one user key such as `penalty` may set several scikit-learn parameters, so
+    candidates are whole steps built from validated params, not raw estimator keys."""
     from sklearn.model_selection import GridSearchCV
 
     from stages.core.model import build_chain, build_model
+    from stages.core.transformers import build_impute_step
 
     scoring = params.train.search.scoring
-    names = sorted({*REPORTED, scoring})
     every = scorers(params)
-    grid = candidates(params)
-    searcher = GridSearchCV(
+    return GridSearchCV(
         build_chain(params),
-        {"model": [build_model(candidate) for _, candidate in grid]},
-        scoring={name: every[name] for name in names},
+        [
+            {"impute": [build_impute_step(candidate)], "model": [build_model(candidate)]}
+            for _, candidate in grid
+        ],
+        scoring={name: every[name] for name in sorted({*REPORTED, scoring})},
         cv=folds(params),
-        refit=False,
+        refit=scoring,
         error_score="raise",
     )
+
+
+def search(params: Params, table: pd.DataFrame) -> tuple[Params, dict[str, Any]]:
+    """The best candidate's params (first in grid order on ties) and a JSON-ready summary.
+
+    Means and standard deviations are over every fold of every repeat. With
+    train.search.nested, the whole search is also run inside an outer k-fold (`nested`).
+    Nothing is refitted here: the train stage fits the chosen params on its own input.
+    """
+    scoring = params.train.search.scoring
+    names = sorted({*REPORTED, scoring})
+    grid = candidates(params)
+    found = searcher(params, grid).set_params(refit=False)
     target = params.data.target
-    searcher.fit(table.drop(columns=[target]), table[target].to_numpy())
-    results = searcher.cv_results_
+    rows, labels = table.drop(columns=[target]), table[target].to_numpy()
+    found.fit(rows, labels)
+    results = found.cv_results_
     summaries = [
         {
             "params": settings,
@@ -155,13 +182,48 @@ def search(params: Params, table: pd.DataFrame) -> tuple[Params, dict[str, Any]]
     ]
     best_index = int(np.argmin(results[f"rank_test_{scoring}"]))  # ties: first in grid order
     best = summaries[best_index]
-    report = {
+    search_params = params.train.search
+    report: dict[str, Any] = {
         "enabled": True,
-        "folds": params.train.search.folds,
+        "folds": search_params.folds,
+        "repeats": search_params.repeats,
         "scoring": scoring,
         "candidates": len(grid),
         **{key: value for key, value in best.items() if key != "params"},
         "best": best["params"],
         "results": summaries,
     }
+    if search_params.nested:
+        report["nested"] = nested(params, grid, rows, labels)
     return grid[best_index][1], report
+
+
+def nested(
+    params: Params, grid: list[tuple[dict[str, Any], Params]], rows: Any, labels: Any
+) -> dict[str, Any]:
+    """An estimate of the whole selection procedure: each outer fold runs the search on its
+    training rows only, refits the winner there and scores it on its held-out rows (which
+    the search never saw). Outer folds: stratified k-fold, shuffled with random_state + 1."""
+    from sklearn.model_selection import StratifiedKFold, cross_validate
+
+    search_params = params.train.search
+    seed = (search_params.random_state + 1) % 2**32
+    outer = StratifiedKFold(n_splits=search_params.folds, shuffle=True, random_state=seed)
+    every = scorers(params)
+    names = sorted({*REPORTED, search_params.scoring})
+    scores = cross_validate(
+        searcher(params, grid),
+        rows,
+        labels,
+        cv=outer,
+        scoring={name: every[name] for name in names},
+        error_score="raise",
+    )
+    return {
+        "folds": search_params.folds,
+        **{
+            f"{name}_{stat}": float(getattr(np, stat)(scores[f"test_{name}"]))
+            for name in names
+            for stat in ("mean", "std")
+        },
+    }

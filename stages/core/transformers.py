@@ -186,38 +186,132 @@ def _for_sklearn(values: pd.DataFrame) -> pd.DataFrame | np.ndarray:
     return values.astype(object).where(values.notna(), np.nan).to_numpy()
 
 
-class CategoricalEncoder(_FrameTransformer):
-    """Learns each categorical column's categories on train (sorted, like OneHotEncoder).
+_MISSING = "\0missing"  # the frequency table's key for missing values (no category's name)
 
-    transform returns the columns as pandas categoricals with exactly those categories, the
-    lossless compact form of a one-hot block. A value unseen at fit time becomes missing
-    (an all-zero one-hot row) with handle_unknown="ignore", and is an error naming the
-    column, line and value with handle_unknown="error"; so is a missing value that no
-    impute strategy filled.
+
+class CategoricalEncoder(_FrameTransformer):
+    """Learns each categorical column's categories on train (sorted, like OneHotEncoder),
+    and turns each column into model input by its method (`methods`: column → settings;
+    a column not listed is one-hot):
+
+    - onehot: the column as a pandas categorical with exactly those categories, the
+      lossless compact form of a one-hot block (DesignMatrix expands it);
+    - target: scikit-learn's TargetEncoder, one float per row. `fit_transform` (what a
+      Pipeline and the encode stage call on training rows) returns its cross-fitted
+      values, so no training row is encoded with its own label; `transform` (test and new
+      rows) uses the statistics of all training rows; an unseen category gets the prior;
+    - ordinal: the category's position in the sorted categories (float); unseen → -1;
+    - frequency: the share of training rows holding the category; unseen → 0.
+
+    A value unseen at fit time is an error naming the column, line and value with
+    handle_unknown="error"; so is a missing value that no impute strategy filled.
     """
 
-    def __init__(self, columns: list[str] | None = None, handle_unknown: str = "ignore") -> None:
+    def __init__(
+        self,
+        columns: list[str] | None = None,
+        handle_unknown: str = "ignore",
+        methods: dict[str, dict[str, Any]] | None = None,
+        random_state: int = 0,
+    ) -> None:
         self.columns = columns
         self.handle_unknown = handle_unknown
+        self.methods = methods
+        self.random_state = random_state
 
     def fit(self, frame: pd.DataFrame, y: Any = None) -> CategoricalEncoder:
+        self._fit(frame, y)
+        return self
+
+    def fit_transform(self, frame: pd.DataFrame, y: Any = None, **fit_params: Any) -> pd.DataFrame:
+        """Fit, then encode the same rows; target-encoded columns get out-of-fold values."""
+        crossfitted = self._fit(frame, y)
+        return self._encode(frame.copy(), crossfitted)
+
+    def transform(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return self._encode(self._begin_transform(frame, "categories_"), {})
+
+    def method_of(self, column: str) -> str:
+        return str((self.methods or {}).get(column, {}).get("method", "onehot"))
+
+    def _fit(self, frame: pd.DataFrame, y: Any) -> dict[str, np.ndarray]:
         columns = self._begin_fit(frame, self.columns)
         self.categories_ = {
             column: np.asarray(sorted(frame[column].dropna().unique().tolist()), dtype=object)
             for column in columns
         }
-        return self
+        self.target_encoders_: dict[str, Any] = {}
+        self.frequencies_: dict[str, dict[Any, float]] = {}  # share of fitted rows
+        crossfitted = {}
+        for column in columns:
+            method = self.method_of(column)
+            if method == "target":
+                encoder = self._target_encoder(column, y)
+                values = _for_sklearn(frame[[column]])
+                crossfitted[column] = encoder.fit_transform(values, np.asarray(y))[:, 0]
+                self.target_encoders_[column] = encoder
+            elif method == "frequency":
+                counts = frame[column].value_counts(dropna=True)
+                self.frequencies_[column] = {
+                    key: count / len(frame) for key, count in counts.items()
+                }
+                self.frequencies_[column][_MISSING] = float(frame[column].isna().mean())
+        return crossfitted
 
-    def transform(self, frame: pd.DataFrame) -> pd.DataFrame:
-        out = self._begin_transform(frame, "categories_")
+    def _target_encoder(self, column: str, y: Any) -> Any:
+        """TargetEncoder cross-fitting over shuffled k-fold: folds that do not depend on
+        the labels, so a training row's value is computed from other folds' rows only and
+        cannot change when its own label does (stratified folds would move with it)."""
+        from sklearn.model_selection import KFold
+        from sklearn.preprocessing import TargetEncoder
+
+        if y is None:
+            raise DataError(f"column {column!r}: target encoding needs the target to fit")
+        settings = (self.methods or {})[column]
+        smooth = settings.get("smooth")
+        return TargetEncoder(
+            target_type="binary",
+            smooth="auto" if smooth is None else smooth,
+            cv=KFold(
+                n_splits=settings.get("cv") or 5, shuffle=True, random_state=self.random_state
+            ),
+        )
+
+    def _encode(self, out: pd.DataFrame, crossfitted: dict[str, np.ndarray]) -> pd.DataFrame:
+        """`out` (a copy of the input) with each categorical column encoded in place."""
         for column, categories in self.categories_.items():
             known = pd.Index(categories)
-            codes = known.get_indexer(frame[column]).astype(np.int64)
-            coded = pd.Categorical.from_codes(codes, categories=known)
+            values = out[column]
+            codes = known.get_indexer(values).astype(np.int64)
             if self.handle_unknown == "error":
-                self._refuse_unknown(frame[column], codes == -1)
-            out[column] = pd.Series(coded, index=frame.index)
+                self._refuse_unknown(values, codes == -1)
+            out[column] = self._encoded(values, column, known, codes, crossfitted)
         return out
+
+    def _encoded(
+        self,
+        values: pd.Series,
+        column: str,
+        known: pd.Index,
+        codes: np.ndarray,
+        crossfitted: dict[str, np.ndarray],
+    ) -> pd.Series:
+        method = self.method_of(column)
+        if method == "onehot":
+            return pd.Series(pd.Categorical.from_codes(codes, categories=known), index=values.index)
+        if method == "target":
+            if column in crossfitted:
+                numbers = crossfitted[column]
+            else:
+                numbers = self.target_encoders_[column].transform(_for_sklearn(values.to_frame()))
+                numbers = numbers[:, 0]
+        elif method == "ordinal":
+            numbers = codes.astype(np.float64)
+        else:
+            shares = self.frequencies_[column]
+            known_shares = values.map(shares).astype("float64").fillna(0.0).to_numpy()
+            numbers = np.where(values.isna().to_numpy(), shares[_MISSING], known_shares)
+        return pd.Series(numbers, index=values.index, dtype="float64")
 
     @staticmethod
     def _refuse_unknown(values: pd.Series, unknown: np.ndarray) -> None:
@@ -345,8 +439,14 @@ def build_imputer(params: Params) -> ColumnImputer:
 
 
 def build_encoder(params: Params) -> CategoricalEncoder:
+    methods = {
+        column: spec.model_dump(exclude_none=True) for column, spec in params.encode.columns.items()
+    }
     return CategoricalEncoder(
-        columns=list(params.features.categorical), handle_unknown=params.encode.handle_unknown
+        columns=list(params.features.categorical),
+        handle_unknown=params.encode.handle_unknown,
+        methods=methods,
+        random_state=params.encode.random_state,
     )
 
 
@@ -355,8 +455,10 @@ def build_scaler(params: Params) -> ColumnScaler:
 
 
 def build_design(params: Params) -> DesignMatrix:
+    """Numbers first (numeric features, then categoricals encoded as one number each),
+    then the one-hot blocks."""
     return DesignMatrix(
-        numeric=list(params.features.numeric), categorical=list(params.features.categorical)
+        numeric=list(params.model_numeric_columns), categorical=list(params.onehot_columns)
     )
 
 
