@@ -13,8 +13,10 @@ same outputs: tables as Parquet folders, and the same fitted scikit-learn object
 fitted chain scores a CSV without any cluster (`python -m stages.predict --engine sklearn`).
 
 What MLlib cannot honour is refused when params are read (`spark_refusal`), with the key:
-- `train.model: hist_gradient_boosting`: MLlib's GBTClassifier is another model (no native
-  categories, no missing-value routing), so it is refused rather than silently swapped.
+- `train.model: hist_gradient_boosting` or `ensemble`: MLlib's GBTClassifier is another
+  model (no native categories, no missing-value routing), so they are refused rather than
+  silently swapped.
+- `encode.columns.<c>.method` other than onehot (target, ordinal, frequency encodings).
 - `train.search.enabled: true`: the cross-validated search runs in process only.
 - `train.solver`: every solver minimises the same objective except liblinear with an
   intercept, which also penalises the intercept. lbfgs, newton-cg, newton-cholesky, sag
@@ -104,6 +106,13 @@ def spark_refusal(params: Any) -> tuple[str, str] | None:
             f"{train.model!r} has no MLlib counterpart with the same model; with "
             "engine.name: spark use logistic_regression (or engine.name: sklearn)",
         )
+    for column, spec in params.encode.columns.items():
+        if spec.method != "onehot":
+            return (
+                f"encode.columns.{column}.method",
+                f"{spec.method!r} encoding runs with engine.name: sklearn only; on Spark "
+                "categorical features are one-hot",
+            )
     if train.search.enabled:
         return (
             "train.search.enabled",

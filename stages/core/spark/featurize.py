@@ -1,9 +1,12 @@
-"""The derivation ops of `featurize.derive` as Spark SQL expressions (all nine).
+"""The derivation ops of `featurize.derive` as Spark SQL expressions (all twelve).
 
 Each op computes what its `stages.core.featurize_ops` class computes with pandas:
 
     extract     regexp_extract(column, pattern, 1) where the pattern matches, else missing
     first_char  substring(column, 1, 1), missing for missing or empty text
+    first_token the trimmed text before the first separator (any whitespace by default)
+    strip_digits the text without digits, trimmed; `empty` (default "none") if nothing is left
+    group_size  how many train rows share the row's text (1 for unseen or missing)
     rare        the value if seen >= min_count times in the train split, else `other`
     sum         column + column ... + add (missing if any input is missing)
     ratio       numerator / denominator, missing where the denominator is 0 or missing
@@ -12,8 +15,8 @@ Each op computes what its `stages.core.featurize_ops` class computes with pandas
     equals      1 where equal (as text for a text value), else 0; missing gives 0
     threshold   1 where strictly above `above` (below `below`), else 0; missing gives 0
 
-`rare` is the only op that learns: the frequent categories, counted on the train split
-(one aggregation); they are stored in the Featurizer's `learned_` exactly as the
+`rare` and `group_size` learn, from the train split (one aggregation each): the frequent
+categories, the count of each key; what they learn is stored in the Featurizer's `learned_` exactly as the
 scikit-learn engine stores them, so either engine's featurizer scores new rows alike.
 Patterns are Java regular expressions on Spark and Python ones in process: the same for
 the usual syntax (groups, classes, quantifiers), not for Python-only constructs.
@@ -71,6 +74,27 @@ def expression(df: DataFrame, op: DerivationOp, learned: Any) -> Column:
     if kind == "first_char":
         text = as_text(df, op.column)  # type: ignore[attr-defined]
         return F.when(F.length(text) > 0, F.substring(text, 1, 1))
+    if kind == "first_token":
+        text = F.trim(as_text(df, op.column))  # type: ignore[attr-defined]
+        separator = op.separator  # type: ignore[attr-defined]
+        pattern = r"\s+" if separator is None else "\\Q" + separator + "\\E"
+        first = F.trim(F.split(text, pattern, 2).getItem(0))
+        return F.when(F.length(first) > 0, first)
+    if kind == "strip_digits":
+        text = as_text(df, op.column)  # type: ignore[attr-defined]
+        stripped = F.trim(F.regexp_replace(text, r"\d+", ""))
+        empty = op.empty or "none"  # type: ignore[attr-defined]
+        return F.when(text.isNull(), None).when(F.length(stripped) > 0, stripped).otherwise(
+            F.lit(empty)
+        )
+    if kind == "group_size":
+        text = as_text(df, op.column)  # type: ignore[attr-defined]
+        if not learned:
+            return F.lit(1.0)
+        sizes = F.create_map(
+            *(F.lit(part) for key, n in sorted(learned.items()) for part in (key, float(n)))
+        )
+        return F.coalesce(F.try_element_at(sizes, text), F.lit(1.0))
     if kind == "rare":
         text = as_text(df, op.column)  # type: ignore[attr-defined]
         other = op.other or "other"  # type: ignore[attr-defined]
@@ -117,6 +141,21 @@ def fit_rare(df: DataFrame, op: DerivationOp) -> list[str]:
     return sorted(row["__value"] for row in rows)
 
 
+def fit_group_size(df: DataFrame, op: DerivationOp) -> dict[str, int]:
+    """How many rows hold each (non-missing) text of op.column."""
+    from pyspark.sql import functions as F
+
+    text = as_text(df, op.column)  # type: ignore[attr-defined]
+    rows = (
+        df.select(text.alias("__value"))
+        .where(F.col("__value").isNotNull())
+        .groupBy("__value")
+        .agg(F.count(F.lit(1)).alias("__n"))
+        .collect()
+    )
+    return {row["__value"]: int(row["__n"]) for row in rows}
+
+
 def fit_and_apply(
     tables: dict[str, DataFrame], derive: Mapping[str, DerivationOp]
 ) -> tuple[dict[str, DataFrame], dict[str, Any]]:
@@ -125,6 +164,8 @@ def fit_and_apply(
     for name, op in derive.items():
         if op.op_name == "rare":
             learned[name] = fit_rare(tables["train"], op)
+        elif op.op_name == "group_size":
+            learned[name] = fit_group_size(tables["train"], op)
         tables = {
             split: df.withColumn(name, expression(df, op, learned.get(name)))
             for split, df in tables.items()

@@ -476,8 +476,9 @@ def encode(params: Params, args: argparse.Namespace) -> None:
     encoder.feature_names_in_ = np.asarray(names, dtype=object)
     encoder.n_features_in_ = len(names)
     encoder.categories_ = {c: np.asarray(values, dtype=object) for c, values in lists.items()}
+    encoder.target_encoders_, encoder.frequencies_ = {}, {}  # one-hot only on Spark
     write_fitted(encoder, ENCODER_PATH, fit_record("encode", params))
-    sizes = ", ".join(f"{c}: {len(values)}" for c, values in lists.items())
+    sizes = ", ".join(f"{c}: {len(values)} ({encoder.method_of(c)})" for c, values in lists.items())
     print(f"encode: categories learned on train: {sizes}")
 
 
