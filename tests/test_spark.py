@@ -567,6 +567,193 @@ def test_standalone_cluster_runs_and_writes_the_same_bytes(
     assert not (state / "remote").exists()
 
 
+# --- the stages on Spark (engine.name: spark): real dvc repro --------------------------------
+
+# Parity settings (README, "Run on Spark"): the same rows on both engines (hash split), a
+# unique optimum (C=1 with an intercept) and both solvers run to it (tol 1e-8).
+PARITY = {
+    ("split", "method"): "hash",
+    ("train", "C"): "1.0",
+    ("train", "fit_intercept"): "true",
+    ("train", "solver"): "lbfgs",
+    ("train", "tol"): "1.0e-08",
+    ("train", "max_iter"): "1000",
+}
+
+
+def on_engine(project: Path, engine: str, settings: dict[tuple[str, str], str]) -> Path:
+    from tests.conftest import set_param
+
+    for (section, key), value in {**settings, ("engine", "name"): engine}.items():
+        set_param(project / "params.yaml", section, key, value)
+    return project
+
+
+def spark_env(project: Path, remote: str | None) -> dict[str, str]:
+    from tests.conftest import cli_env
+
+    env = cli_env(project)
+    env.pop("SPARK_REMOTE", None)
+    if remote is not None:
+        env["SPARK_REMOTE"] = remote
+    return env
+
+
+def run_in(project: Path, args: list[str], remote: str | None) -> subprocess.CompletedProcess[str]:
+    """A command in the project, talking to `remote` (None: SPARK_REMOTE unset)."""
+    result = subprocess.run(
+        args, cwd=project, env=spark_env(project, remote), capture_output=True, text=True
+    )
+    assert result.returncode == 0, f"{args}: {result.stdout}\n{result.stderr}"
+    return result
+
+
+def reproduce(project: Path, remote: str | None) -> Path:
+    from tests.conftest import run
+
+    run_in(project, ["dvc", "repro"], remote)
+    run(["git", "add", "-A"], project)
+    run(["git", "commit", "-q", "-m", "reproduced"], project)
+    return project
+
+
+@pytest.fixture(scope="module")
+def spark_titanic(spark_remote: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Titanic reproduced on Spark with the parity settings, committed (copy to change)."""
+    from tests.conftest import make_project
+
+    project = make_project(tmp_path_factory.mktemp("spark-titanic") / "project")
+    return reproduce(on_engine(project, "spark", PARITY), spark_remote)
+
+
+@pytest.fixture(scope="module")
+def sklearn_titanic(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same params on the scikit-learn engine."""
+    from tests.conftest import make_project
+
+    project = make_project(tmp_path_factory.mktemp("sklearn-titanic") / "project")
+    return reproduce(on_engine(project, "sklearn", PARITY), None)
+
+
+def metrics_of(project: Path) -> dict[str, Any]:
+    import json
+
+    return dict(json.loads((project / "metrics/metrics.json").read_text()))
+
+
+def scored(project: Path, split: str) -> pd.Series:
+    """Each row's probability by its position in the raw file (either engine's table)."""
+    frame = pd.read_parquet(project / "data/scored" / f"{split}.parquet")
+    if "__row" in frame.columns:
+        frame = frame.set_index("__row")
+    return frame["probability"].sort_index()
+
+
+@spark_test
+def test_the_pipeline_runs_on_spark_and_a_rerun_is_a_no_op(
+    spark_titanic: Path, spark_remote: str
+) -> None:
+    metrics = metrics_of(spark_titanic)
+    assert metrics["train"]["n"] + metrics["test"]["n"] == 891
+    assert metrics["test"]["accuracy"] > 0.75 and metrics["test"]["roc_auc"] > 0.8
+    # Spark wrote the tables: fixed part files, no _SUCCESS or .crc.
+    files = sorted(p.name for p in (spark_titanic / "data/scaled/train.parquet").iterdir())
+    assert files == [f"part-{i:05d}.parquet" for i in range(4)]
+    predictions = pd.read_csv(spark_titanic / "data/predictions.csv")
+    assert len(predictions) == 418 and predictions["PassengerId"].is_monotonic_increasing
+    again = run_in(spark_titanic, ["dvc", "repro"], spark_remote)
+    assert "Data and pipelines are up to date" in again.stdout
+
+
+@spark_test
+def test_spark_and_scikit_learn_agree_on_the_parity_settings(
+    spark_titanic: Path, sklearn_titanic: Path
+) -> None:
+    on_spark, in_process = metrics_of(spark_titanic), metrics_of(sklearn_titanic)
+    for split in ("train", "test"):
+        for count in ("n", "tp", "fp", "tn", "fn"):
+            assert on_spark[split][count] == in_process[split][count], (split, count)
+        assert on_spark[split]["roc_auc"] == pytest.approx(in_process[split]["roc_auc"], abs=1e-4)
+        mine, theirs = scored(spark_titanic, split), scored(sklearn_titanic, split)
+        assert mine.index.tolist() == theirs.index.tolist()  # the same rows
+        np.testing.assert_allclose(mine.to_numpy(), theirs.to_numpy(), atol=1e-4, rtol=0)
+    spark_predictions = pd.read_csv(spark_titanic / "data/predictions.csv")
+    sklearn_predictions = pd.read_csv(sklearn_titanic / "data/predictions.csv")
+    np.testing.assert_allclose(
+        spark_predictions["probability"], sklearn_predictions["probability"], atol=1e-4
+    )
+
+
+@spark_test
+def test_spark_fitted_artifacts_score_a_csv_without_spark(
+    spark_titanic: Path, tmp_path: Path
+) -> None:
+    """The fitted chain is scikit-learn objects: predict scores in process with no
+    SPARK_REMOTE and no server, and gives Spark's own probabilities."""
+    from tests.conftest import clone_project
+
+    project = clone_project(spark_titanic, tmp_path / "project")
+    args = [sys.executable, "-m", "stages.predict", "--engine", "sklearn"]
+    args += ["--input", "data/titanic_unlabeled.csv", "--output", "local.csv"]
+    run_in(project, args, remote=None)
+    local = pd.read_csv(project / "local.csv")
+    on_spark = pd.read_csv(project / "data/predictions.csv")
+    assert local["PassengerId"].tolist() == on_spark["PassengerId"].tolist()
+    assert local["Survived"].tolist() == on_spark["Survived"].tolist()
+    np.testing.assert_allclose(local["probability"], on_spark["probability"], atol=1e-12, rtol=0)
+    # Without --engine, a Spark project with no server says so in one line.
+    args = [sys.executable, "-m", "stages.predict", "--input", "data/titanic_unlabeled.csv"]
+    args += ["--output", "spark.csv"]
+    failed = subprocess.run(
+        args, cwd=project, env=spark_env(project, None), capture_output=True, text=True
+    )
+    assert failed.returncode == 2
+    assert failed.stderr == f"error: {connect.NOT_CONFIGURED}\n"
+
+
+@spark_test
+def test_a_c_change_reruns_only_train_and_what_follows(
+    spark_titanic: Path, spark_remote: str, tmp_path: Path
+) -> None:
+    from tests.conftest import PIPELINE_STAGES, clone_project, ran_stages, set_param
+
+    project = clone_project(spark_titanic, tmp_path / "project")
+    set_param(project / "params.yaml", "train", "C", "0.5")
+    result = run_in(project, ["dvc", "repro"], spark_remote)
+    assert ran_stages(result.stdout) == ["train", "evaluate", "predict"]
+    assert set(PIPELINE_STAGES) >= {"train", "evaluate", "predict"}
+    assert metrics_of(project)["test"]["n"] == metrics_of(spark_titanic)["test"]["n"]
+
+
+@spark_test
+def test_the_census_like_dataset_runs_on_spark(
+    spark_remote: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Another dataset (no id, '?' for missing, string labels, median and most_frequent
+    fills, standard scaling) on Spark with the notebook's split: the same rows and the same
+    fitted values as the scikit-learn engine, and predictions that match it."""
+    from tests.conftest import make_project
+    from tests.test_generality import census_like, point_params_at_census
+
+    project = make_project(tmp_path_factory.mktemp("census-spark") / "project")
+    census_like(600, seed=1).to_csv(project / "data/census.csv", index=False)
+    census_like(40, seed=2).drop(columns="income").to_csv(
+        project / "data/census_new.csv", index=False
+    )
+    point_params_at_census(project)
+    reproduce(on_engine(project, "spark", {}), spark_remote)
+    metrics = metrics_of(project)
+    assert metrics["train"]["n"] == 450 and metrics["test"]["n"] == 150
+    assert metrics["test"]["roc_auc"] > 0.75
+    on_spark = pd.read_csv(project / "data/census_predictions.csv")
+    assert list(on_spark.columns) == ["income", "probability"] and len(on_spark) == 40
+    args = [sys.executable, "-m", "stages.predict", "--engine", "sklearn"]
+    args += ["--input", "data/census_new.csv", "--output", "local.csv"]
+    run_in(project, args, remote=None)
+    local = pd.read_csv(project / "local.csv")
+    np.testing.assert_allclose(local["probability"], on_spark["probability"], atol=1e-12)
+
+
 def test_main_reports_an_error_in_one_line(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
