@@ -62,6 +62,88 @@ def test_hash_split_refuses_a_missing_key() -> None:
         hash_split.is_test(["1", None, "3"], 0.25, 0)
 
 
+def test_the_in_process_hash_split_is_the_rule_and_a_missing_id_is_one_line() -> None:
+    from stages.core.splitting import hash_positions
+
+    ids = pd.Series([str(i) for i in range(1, 892)])
+    train, test = hash_positions(ids, 891, TEST_SIZE, SEED, ID)
+    assert test.tolist() == np.flatnonzero(hash_split.is_test(ids, TEST_SIZE, SEED)).tolist()
+    assert sorted([*train, *test]) == list(range(891))
+    by_position, _ = hash_positions(None, 891, TEST_SIZE, SEED)
+    expected = ~hash_split.is_test(hash_split.positions_as_keys(891), TEST_SIZE, SEED)
+    assert by_position.tolist() == np.flatnonzero(expected).tolist()
+    with pytest.raises(DataError, match=r"^column 'PassengerId', line 4: the id is missing"):
+        hash_positions(pd.Series(["1", "2", None]), 3, TEST_SIZE, SEED, ID)
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        (
+            {"train": {"model": "hist_gradient_boosting"}},
+            "train.model: 'hist_gradient_boosting' has no MLlib counterpart",
+        ),
+        (
+            {
+                "train": {
+                    "model": "ensemble",
+                    "ensemble": {
+                        "members": [
+                            {"model": "logistic_regression"},
+                            {"model": "hist_gradient_boosting"},
+                        ]
+                    },
+                }
+            },
+            "train.model: 'ensemble' has no MLlib counterpart",
+        ),
+        (
+            {"train": {"fit_intercept": True}},
+            "train.solver: liblinear with fit_intercept: true also penalises the intercept",
+        ),
+        (
+            {"train": {"search": {"enabled": True}}},
+            "train.search.enabled: the cross-validated search runs with engine.name: sklearn",
+        ),
+        (
+            {"encode": {"columns": {"Cabin": {"method": "target"}}}},
+            "encode.columns.Cabin.method: 'target' encoding runs with engine.name: sklearn only",
+        ),
+        (
+            {"engine": {"name": "sklearn"}, "split": {"method": "hash", "stratify": True}},
+            "split.stratify: a hash split decides each row alone and cannot stratify",
+        ),
+    ],
+)
+def test_params_refuse_what_spark_cannot_honour(changes: dict[str, Any], expected: str) -> None:
+    """One keyed line at params validation, before any stage runs (README, "Run on Spark")."""
+    from stages.core.errors import ParamsError
+    from stages.core.params import parse_params, read_params_file
+
+    raw = read_params_file(ROOT / "params.yaml")
+    raw["engine"] = {"name": "spark"}
+    for section, values in changes.items():
+        for key, value in values.items():
+            if isinstance(value, dict) and isinstance(raw[section].get(key), dict):
+                raw[section][key] = {**raw[section][key], **value}
+            else:
+                raw[section][key] = value
+    with pytest.raises(ParamsError) as error:
+        parse_params(raw, "params.yaml")
+    assert str(error.value).startswith(f"params.yaml: {expected}")
+    assert "\n" not in str(error.value)
+
+
+def test_the_default_settings_run_on_spark() -> None:
+    """The notebook's params are all honoured on Spark (liblinear without an intercept is
+    the same objective as MLlib's L-BFGS)."""
+    from stages.core.params import parse_params, read_params_file
+
+    raw = read_params_file(ROOT / "params.yaml")
+    raw["engine"] = {"name": "spark"}
+    assert parse_params(raw).engine.name == "spark"
+
+
 # --- server manager and connect errors (no Spark) -------------------------------------------
 
 
@@ -537,12 +619,16 @@ def test_spark_scores_equal_predict_proba(
 
 @spark_test
 def test_standalone_cluster_runs_and_writes_the_same_bytes(
-    spark: Any, spark_state_root: Path, tmp_path: Path
+    spark: Any, spark_state_root: Path, tmp_path: Path, spark_titanic: Path
 ) -> None:
     """A master and two workers (2 cores each: 4 task slots, not local[2]'s 2), a Connect
-    server on that master: the same data gives the same files, byte for byte; `down`
-    leaves no process behind."""
+    server on that master: the same data gives the same files, byte for byte; the whole
+    pipeline reproduced there with `dvc repro --force` leaves dvc.lock exactly as the
+    local[2] server made it; `down` leaves no process behind."""
     from stages.core.spark.connect import spark_session
+    from tests.conftest import clone_project
+
+    project = clone_project(spark_titanic, tmp_path / "project")
 
     write_titanic(spark, tmp_path / "local2")
     state = spark_state_root / "cluster"
@@ -557,14 +643,79 @@ def test_standalone_cluster_runs_and_writes_the_same_bytes(
         with spark_session(remote=url) as cluster:
             assert cluster.conf.get("spark.master").startswith("spark://127.0.0.1:")
             write_titanic(cluster, tmp_path / "cluster")
+        forced = run_in(project, ["dvc", "repro", "--force"], url)
+        assert forced.stdout.count("Running stage") == 8
     finally:
         stopped = spark_local.down(state)
     assert folder_bytes(tmp_path / "cluster") == folder_bytes(tmp_path / "local2")
+    assert (project / "dvc.lock").read_text() == (spark_titanic / "dvc.lock").read_text()
     assert stopped[0] == "connect" and stopped[-1] == "master"
     # Nothing left: not the JVMs, not their executors or Python workers (same groups).
     assert not any(p.alive() or spark_local._group_alive(p.pid) for p in procs)
     assert spark_local.status(state).startswith("no Spark server is running")
     assert not (state / "remote").exists()
+
+
+# --- every derivation op on Spark, against the in-process Featurizer --------------------------
+
+ALL_OPS = {
+    "Title_raw": {"op": "extract", "column": "Name", "pattern": " ([A-Za-z]+)\\."},
+    "Title": {"op": "rare", "column": "Title_raw", "min_count": 10},
+    "Deck": {"op": "first_char", "column": "Cabin"},
+    "Surname": {"op": "first_token", "column": "Name", "separator": ","},
+    "FirstWord": {"op": "first_token", "column": "Name"},
+    "TicketPrefix": {"op": "strip_digits", "column": "Ticket"},
+    "TicketGroup": {"op": "group_size", "column": "Ticket"},
+    "Family": {"op": "sum", "columns": ["SibSp", "Parch"], "add": 1.0},
+    "FarePerSibling": {"op": "ratio", "numerator": "Fare", "denominator": "SibSp"},
+    "LogFare": {"op": "log1p", "column": "Fare"},
+    "CabinKnown": {"op": "is_missing", "column": "Cabin"},
+    "Male": {"op": "equals", "column": "Sex", "value": "male"},
+    "Third": {"op": "equals", "column": "Pclass", "value": 3},
+    "Big": {"op": "threshold", "column": "Family", "above": 4.0},
+    "Young": {"op": "threshold", "column": "Age", "below": 16.0},
+}
+
+
+@spark_test
+def test_every_derivation_op_on_spark_matches_the_featurizer(spark: Any) -> None:
+    """All twelve ops, learning (rare, group_size) on train and applied to test."""
+    from pydantic import TypeAdapter
+    from pyspark.sql import functions as F
+
+    from stages.core.featurize import Featurizer
+    from stages.core.featurize_ops import Derivation, op_names
+    from stages.core.spark import featurize as spark_featurize
+    from stages.core.spark import io
+
+    assert {spec["op"] for spec in ALL_OPS.values()} == set(op_names())
+    derive = {name: TypeAdapter(Derivation).validate_python(spec) for name, spec in ALL_OPS.items()}
+    numbers = ["Pclass", "Age", "SibSp", "Parch", "Fare"]
+    raw = io.read_csv_text(spark, TITANIC)
+    frame = raw.select(
+        F.col(ID).cast("int").alias(ID),
+        *(F.col(c).cast("double").alias(c) for c in numbers),
+        *(F.col(c) for c in ["Name", "Sex", "Cabin", "Ticket"]),
+    )
+    tables = {"train": frame.where(F.col(ID) <= 600), "test": frame.where(F.col(ID) > 600)}
+    outputs, learned = spark_featurize.fit_and_apply(tables, derive)
+    pandas_frame = pd.read_csv(TITANIC)
+    featurizer = Featurizer(derive).fit(pandas_frame[pandas_frame[ID] <= 600])
+    assert learned == featurizer.learned_
+    for split, df in outputs.items():
+        got = df.orderBy(ID).toArrow().to_pandas()
+        rows = pandas_frame[ID] <= 600 if split == "train" else pandas_frame[ID] > 600
+        want = featurizer.transform(pandas_frame[rows]).reset_index(drop=True)
+        for name in derive:
+            if derive[name].makes == "text":
+                assert (
+                    got[name].tolist()
+                    == want[name].astype(object).where(want[name].notna(), None).tolist()
+                ), name
+            else:
+                np.testing.assert_allclose(
+                    got[name].astype("float64"), want[name].astype("float64"), err_msg=name
+                )
 
 
 # --- the stages on Spark (engine.name: spark): real dvc repro --------------------------------
