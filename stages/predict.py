@@ -6,6 +6,10 @@ DVC stage it scores params.data.predict_path; as a CLI, any file with the traini
 
     python -m stages.predict --input new.csv --output scored.csv
 
+It scores on the engine params.engine.name selects; `--engine sklearn` scores in this
+process whichever engine fitted the chain (the fitted artifacts are scikit-learn objects
+either way), so a Spark-trained chain scores a CSV with no cluster.
+
 The output has the id column (if params.data.id_column is set), the predicted class under
 the target's name (0/1, or the training file's own labels with predict.labels: original),
 and the positive-class probability.
