@@ -16,8 +16,9 @@ Each op computes what its `stages.core.featurize_ops` class computes with pandas
     threshold   1 where strictly above `above` (below `below`), else 0; missing gives 0
 
 `rare` and `group_size` learn, from the train split (one aggregation each): the frequent
-categories, the count of each key; what they learn is stored in the Featurizer's `learned_` exactly as the
-scikit-learn engine stores them, so either engine's featurizer scores new rows alike.
+categories, the count of each key. What they learn is stored in the Featurizer's `learned_`
+exactly as the scikit-learn engine stores it, so either engine's featurizer scores new rows
+alike.
 Patterns are Java regular expressions on Spark and Python ones in process: the same for
 the usual syntax (groups, classes, quantifiers), not for Python-only constructs.
 """
@@ -84,8 +85,10 @@ def expression(df: DataFrame, op: DerivationOp, learned: Any) -> Column:
         text = as_text(df, op.column)  # type: ignore[attr-defined]
         stripped = F.trim(F.regexp_replace(text, r"\d+", ""))
         empty = op.empty or "none"  # type: ignore[attr-defined]
-        return F.when(text.isNull(), None).when(F.length(stripped) > 0, stripped).otherwise(
-            F.lit(empty)
+        return (
+            F.when(text.isNull(), None)
+            .when(F.length(stripped) > 0, stripped)
+            .otherwise(F.lit(empty))
         )
     if kind == "group_size":
         text = as_text(df, op.column)  # type: ignore[attr-defined]

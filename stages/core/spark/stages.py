@@ -11,8 +11,8 @@ differences of form:
   values Spark learned (stages/core/spark/fit.py), so the chain scores without Spark.
 
 Determinism (DVC compares bytes): statistics that sum doubles (means, variances) are
-computed in one task, in row order (`coalesce(1)`), since merging partial sums in arrival
-order changes the last bits between runs; MLlib fits on exactly two partitions sorted by
+computed in one task, in row order (`in_order`), since merging partial sums in arrival
+order, or adding rows in a layout-dependent order, changes the last bits between runs; MLlib fits on exactly two partitions sorted by
 `__row`, whose two partial gradients add to the same bits in either order; collected
 scores are ordered by `__row`.
 """
@@ -89,8 +89,11 @@ def read_both(spark: SparkSession, folder: Path) -> dict[str, DataFrame]:
 
 
 def in_order(df: DataFrame) -> DataFrame:
-    """All rows in one partition in row order: sums of doubles then do not vary by run."""
-    return df.sortWithinPartitions(ROW).coalesce(1)
+    """All rows in one partition, sorted by `__row`: sums of doubles then add in the same
+    order whatever the cluster. (Sorting each partition and then coalescing would not do:
+    how a scan packs files into partitions follows the core count.) Spark keeps a sort
+    under a sum or mean of doubles, whose result depends on the order."""
+    return df.coalesce(1).sortWithinPartitions(ROW)
 
 
 def first_issue(issues: list[tuple[int, str]]) -> None:
@@ -405,14 +408,7 @@ def impute(params: Params, args: argparse.Namespace) -> None:
         tables = {
             split: feature_types(df.select(ROW, *columns), params) for split, df in tables.items()
         }
-        train = in_order(tables["train"])
-        fills: dict[str, Any] = {}
-        for column, spec in params.impute.columns.items():
-            if train.where(F.col(column).isNotNull()).limit(1).count() == 0:
-                raise DataError(
-                    f"{source}: column {column!r}: every value is missing; nothing to impute from"
-                )
-            fills[column] = fit.fill_value(train, column, spec.strategy, spec.fill_value)
+        fills = learn_fills(in_order(tables["train"]), params, source)
         outputs = {
             split: df.select(
                 *(
@@ -448,6 +444,43 @@ def impute(params: Params, args: argparse.Namespace) -> None:
     )
 
 
+def learn_fills(train: DataFrame, params: Params, source: str) -> dict[str, Any]:
+    """Each impute.columns fill value, the counts and means/medians in one Spark job."""
+    from pyspark.sql import functions as F
+
+    columns = params.impute.columns
+    aggregates = [F.count(F.col(c)).alias(f"n{i}") for i, c in enumerate(columns)]
+    for i, (c, spec) in enumerate(columns.items()):
+        number = F.col(c).cast("double")
+        if spec.strategy in ("mean", "median"):
+            reduce = F.mean if spec.strategy == "mean" else F.median
+            aggregates.append(reduce(number).alias(f"v{i}"))
+    row = train.agg(*aggregates).first()
+    fills: dict[str, Any] = {}
+    for i, (c, spec) in enumerate(columns.items()):
+        if row[f"n{i}"] == 0:
+            raise DataError(
+                f"{source}: column {c!r}: every value is missing; nothing to impute from"
+            )
+        if spec.strategy in ("mean", "median"):
+            fills[c] = float(row[f"v{i}"])
+        elif spec.strategy == "most_frequent":
+            fills[c] = fit.most_frequent(train.where(F.col(c).isNotNull()), c)
+        else:
+            fills[c] = spec.fill_value
+    return fills
+
+
+def categories_of(df: DataFrame, columns: list[str]) -> dict[str, list[Any]]:
+    """Each column's sorted distinct non-missing values, all columns in one Spark job."""
+    from pyspark.sql import functions as F
+
+    if not columns:
+        return {}
+    row = df.agg(*(F.collect_set(F.col(c)).alias(c) for c in columns)).first()
+    return {c: sorted(row[c]) for c in columns}
+
+
 def encode(params: Params, args: argparse.Namespace) -> None:
     from pyspark.sql import functions as F
 
@@ -457,7 +490,7 @@ def encode(params: Params, args: argparse.Namespace) -> None:
     categorical = list(params.features.categorical)
     with spark_session() as spark:
         tables = read_both(spark, IMPUTED_DIR)
-        lists = {c: sorted(fit.categories(tables["train"], c)) for c in categorical}
+        lists = categories_of(tables["train"], categorical)
         if params.encode.handle_unknown == "error":
             refuse_unknown(tables, lists, source)
         outputs = {
@@ -574,7 +607,7 @@ def train(params: Params, args: argparse.Namespace) -> None:
     numeric, target = list(params.features.numeric), params.data.target
     with spark_session() as spark:
         rows = read(spark, SCALED_DIR, "train")
-        lists = {c: sorted(fit.categories(rows, c)) for c in params.features.categorical}
+        lists = categories_of(rows, list(params.features.categorical))
         laid_out = rows.repartition(TRAIN_PARTITIONS, ROW).sortWithinPartitions(ROW)
         vectors = fit.design_vector(laid_out, numeric, lists)
         trained = fit.logistic_regression(vectors, "features", target, logistic_settings(params))
