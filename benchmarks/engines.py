@@ -66,7 +66,7 @@ def engine_run(
     project = new_project(workdir, f"project-{engine}", data)
     set_param(project / "params.yaml", "engine", "name", engine)
     env = bench_env(workdir)
-    sh(["git", "commit", "-qam", f"engine {engine}"], project, env)
+    sh(["git", "commit", "-q", "--allow-empty", "-am", f"engine {engine}"], project, env)
     if remote is not None:
         os.environ["SPARK_REMOTE"] = remote
     try:

@@ -619,16 +619,15 @@ def test_spark_scores_equal_predict_proba(
 
 @spark_test
 def test_standalone_cluster_runs_and_writes_the_same_bytes(
-    spark: Any, spark_state_root: Path, tmp_path: Path, spark_titanic: Path
+    spark: Any, spark_state_root: Path, tmp_path: Path
 ) -> None:
     """A master and two workers (2 cores each: 4 task slots, not local[2]'s 2), a Connect
     server on that master: the same data gives the same files, byte for byte; the whole
-    pipeline reproduced there with `dvc repro --force` leaves dvc.lock exactly as the
-    local[2] server made it; `down` leaves no process behind."""
+    pipeline runs there unchanged (on the census-like dataset: see census_on_spark);
+    `down` leaves no process behind."""
     from stages.core.spark.connect import spark_session
-    from tests.conftest import clone_project
 
-    project = clone_project(spark_titanic, tmp_path / "project")
+    project = census_project(tmp_path / "census")
 
     write_titanic(spark, tmp_path / "local2")
     state = spark_state_root / "cluster"
@@ -643,12 +642,11 @@ def test_standalone_cluster_runs_and_writes_the_same_bytes(
         with spark_session(remote=url) as cluster:
             assert cluster.conf.get("spark.master").startswith("spark://127.0.0.1:")
             write_titanic(cluster, tmp_path / "cluster")
-        forced = run_in(project, ["dvc", "repro", "--force"], url)
-        assert forced.stdout.count("Running stage") == 8
+        reproduce(project, url)
     finally:
         stopped = spark_local.down(state)
     assert folder_bytes(tmp_path / "cluster") == folder_bytes(tmp_path / "local2")
-    assert (project / "dvc.lock").read_text() == (spark_titanic / "dvc.lock").read_text()
+    census_on_spark(project)
     assert stopped[0] == "connect" and stopped[-1] == "master"
     # Nothing left: not the JVMs, not their executors or Python workers (same groups).
     assert not any(p.alive() or spark_local._group_alive(p.pid) for p in procs)
@@ -876,23 +874,24 @@ def test_a_c_change_reruns_only_train_and_what_follows(
     assert metrics_of(project)["test"]["n"] == metrics_of(spark_titanic)["test"]["n"]
 
 
-@spark_test
-def test_the_census_like_dataset_runs_on_spark(
-    spark_remote: str, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    """Another dataset (no id, '?' for missing, string labels, median and most_frequent
-    fills, standard scaling) on Spark with the notebook's split: the same rows and the same
-    fitted values as the scikit-learn engine, and predictions that match it."""
+def census_project(path: Path) -> Path:
+    """The census-like dataset (tests/test_generality.py) as a project on engine spark."""
     from tests.conftest import make_project
     from tests.test_generality import census_like, point_params_at_census
 
-    project = make_project(tmp_path_factory.mktemp("census-spark") / "project")
+    project = make_project(path)
     census_like(600, seed=1).to_csv(project / "data/census.csv", index=False)
     census_like(40, seed=2).drop(columns="income").to_csv(
         project / "data/census_new.csv", index=False
     )
     point_params_at_census(project)
-    reproduce(on_engine(project, "spark", {}), spark_remote)
+    return on_engine(project, "spark", {})
+
+
+def census_on_spark(project: Path) -> None:
+    """Another dataset (no id, '?' for missing, string labels, median and most_frequent
+    fills, standard scaling) reproduced on Spark with the notebook's split: the same rows
+    as the scikit-learn engine, and predictions that match in-process scoring."""
     metrics = metrics_of(project)
     assert metrics["train"]["n"] == 450 and metrics["test"]["n"] == 150
     assert metrics["test"]["roc_auc"] > 0.75
@@ -903,6 +902,20 @@ def test_the_census_like_dataset_runs_on_spark(
     run_in(project, args, remote=None)
     local = pd.read_csv(project / "local.csv")
     np.testing.assert_allclose(local["probability"], on_spark["probability"], atol=1e-12)
+
+
+@spark_test
+def test_a_forced_rerun_leaves_dvc_lock_unchanged(
+    spark_titanic: Path, spark_remote: str, tmp_path: Path
+) -> None:
+    """Every Spark output is byte-deterministic across processes (a new client per stage,
+    a new write of every table and fitted object): DVC sees the same hashes."""
+    from tests.conftest import clone_project
+
+    project = clone_project(spark_titanic, tmp_path / "project")
+    forced = run_in(project, ["dvc", "repro", "--force"], spark_remote)
+    assert forced.stdout.count("Running stage") == 8
+    assert (project / "dvc.lock").read_text() == (spark_titanic / "dvc.lock").read_text()
 
 
 def test_main_reports_an_error_in_one_line(
