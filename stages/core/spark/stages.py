@@ -12,9 +12,9 @@ differences of form:
 
 Determinism (DVC compares bytes): statistics that sum doubles (means, variances) are
 computed in one task, in row order (`in_order`), since merging partial sums in arrival
-order, or adding rows in a layout-dependent order, changes the last bits between runs; MLlib fits on exactly two partitions sorted by
-`__row`, whose two partial gradients add to the same bits in either order; collected
-scores are ordered by `__row`.
+order, or adding rows in a layout-dependent order, changes the last bits between runs;
+MLlib fits on exactly two partitions sorted by `__row`, whose two partial gradients add
+to the same bits in either order; collected scores are ordered by `__row`.
 """
 
 from __future__ import annotations
@@ -232,7 +232,10 @@ def _as_label(value: Any, positive: Any) -> Any:
 
 
 def split(params: Params, args: argparse.Namespace) -> None:
+    from pyspark import StorageLevel
     from pyspark.sql import functions as F
+
+    disk_only = StorageLevel.DISK_ONLY
 
     data = params.data
     required = dict(params.raw_columns())
@@ -240,7 +243,9 @@ def split(params: Params, args: argparse.Namespace) -> None:
         required.setdefault(column, f"checks.ranges.{column}")
     source = data.train_path
     with spark_session() as spark:
-        raw = read_raw(spark, params, Path(source), list(required)).persist()
+        # Several jobs read the raw rows (checks, the split, two writes): kept on the
+        # executors' disks, not in memory (cached 10M-row text filled a 4 GB driver).
+        raw = read_raw(spark, params, Path(source), list(required)).persist(disk_only)
         label, negative = target_classes(raw, params, source)
         table = typed(raw, params, source, labelled=True).withColumn(data.target, label)
         table = with_test_flag(spark, table, params, source)
