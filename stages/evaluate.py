@@ -32,6 +32,7 @@ from stages.core.artifacts import (
     write_text_bytes,
 )
 from stages.core.cli import allow_stale_option, run_cli, stage_parser
+from stages.core.engines import get_engine
 from stages.core.errors import in_file
 from stages.core.fitted import check_fitted
 from stages.core.metrics import Ranked, classification_metrics, classify, rank_by_score
@@ -126,6 +127,8 @@ def main(argv: list[str] | None = None) -> None:
     allow_stale_option(parser, "evaluate")
     args = parser.parse_args(argv)
     params = load_params(args.params)
+    if get_engine(params).run("evaluate", params, args):
+        return
     model, record = read_fitted(MODEL_PATH)
     # Metrics of a model fitted with other params or data would be silently wrong.
     check_fitted({MODEL_PATH: record}, params, args.params, allow_stale=args.allow_stale)

@@ -17,6 +17,7 @@ from stages.core.artifacts import (
 )
 from stages.core.cli import run_cli, stage_parser
 from stages.core.contracts import check_derived_rows
+from stages.core.engines import get_engine
 from stages.core.featurize import build_featurizer, refuse_shadowing
 from stages.core.fit_stage import read_splits, run_fit_stage
 from stages.core.fitted import fit_record
@@ -26,6 +27,8 @@ from stages.core.params import load_params
 def main(argv: list[str] | None = None) -> None:
     args = stage_parser(__doc__).parse_args(argv)
     params = load_params(args.params)
+    if get_engine(params).run("featurize", params, args):
+        return
     raw_columns = table_columns(table_path(SPLIT_DIR, "train"))
     refuse_shadowing(
         params.featurize.derive, raw_columns, params.data.train_path, prefix=f"{args.params}: "

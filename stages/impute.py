@@ -10,6 +10,7 @@ from __future__ import annotations
 from stages.core.artifacts import FEATURED_DIR, IMPUTED_DIR, IMPUTER_PATH, table_path
 from stages.core.cli import run_cli, stage_parser
 from stages.core.contracts import as_written, require_columns
+from stages.core.engines import get_engine
 from stages.core.fit_stage import read_splits, run_fit_stage
 from stages.core.fitted import fit_record
 from stages.core.params import load_params
@@ -19,6 +20,8 @@ from stages.core.transformers import build_impute_step
 def main(argv: list[str] | None = None) -> None:
     args = stage_parser(__doc__).parse_args(argv)
     params = load_params(args.params)
+    if get_engine(params).run("impute", params, args):
+        return
     source = params.data.train_path
     columns = [*params.features.columns, params.data.target]
     tables = read_splits(FEATURED_DIR, columns)

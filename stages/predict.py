@@ -6,6 +6,10 @@ DVC stage it scores params.data.predict_path; as a CLI, any file with the traini
 
     python -m stages.predict --input new.csv --output scored.csv
 
+It scores on the engine params.engine.name selects; `--engine sklearn` scores in this
+process whichever engine fitted the chain (the fitted artifacts are scikit-learn objects
+either way), so a Spark-trained chain scores a CSV with no cluster.
+
 The output has the id column (if params.data.id_column is set), the predicted class under
 the target's name (0/1, or the training file's own labels with predict.labels: original),
 and the positive-class probability.
@@ -24,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from stages.core.artifacts import MODEL_PATH, write_csv
 from stages.core.cli import allow_stale_option, run_cli, stage_parser
 from stages.core.contracts import as_written, check_raw_rows, line_of, read_csv_checked
+from stages.core.engines import get_engine
 from stages.core.errors import DataError, in_file
 from stages.core.fitted import check_fitted, labels_of
 from stages.core.metrics import classify
@@ -110,6 +115,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--overwrite", action="store_true", help="replace an existing --output file"
     )
+    parser.add_argument(
+        "--engine",
+        choices=["sklearn", "spark"],
+        help="score in this process (sklearn: no cluster needed, whichever engine fitted the "
+        "chain) or on Spark (default: params engine.name)",
+    )
     allow_stale_option(parser, "score")
     args = parser.parse_args(argv)
     params = load_params(args.params)
@@ -128,6 +139,20 @@ def main(argv: list[str] | None = None) -> None:
     chain, records = load_fitted()
     check_fitted(records, params, args.params, allow_stale=args.allow_stale)
     labels = output_labels(params, records[MODEL_PATH])
+    scored = get_engine(params, args.engine).score_csv(params, chain, input_path, labels)
+    if scored is None:  # the scikit-learn engine: this process
+        scored = score_in_process(params, chain, input_path, labels)
+    shown_path = args.output or params.data.predictions_path
+    write_csv(scored, output_path)
+    record_written(output_path)
+    positives = int((scored[params.data.target] == (labels or (0, 1))[1]).sum())
+    print(f"predict: {len(scored)} rows scored ({positives} positive) → {shown_path}")
+
+
+def score_in_process(
+    params: Params, chain: Any, input_path: Path, labels: tuple[Any, Any] | None
+) -> pd.DataFrame:
+    """The scikit-learn engine: read, check and score the CSV in this process."""
     frame = read_csv_checked(
         input_path,
         input_columns(params),
@@ -139,12 +164,7 @@ def main(argv: list[str] | None = None) -> None:
     check_rows(frame, params, str(input_path))
     check_raw_rows(frame, params, input_path, labelled=False)
     with in_file(str(input_path)):
-        scored = predictions(chain, frame, params, labels)
-    shown_path = args.output or params.data.predictions_path
-    write_csv(scored, output_path)
-    record_written(output_path)
-    positives = int((scored[params.data.target] == (labels or (0, 1))[1]).sum())
-    print(f"predict: {len(scored)} rows scored ({positives} positive) → {shown_path}")
+        return predictions(chain, frame, params, labels)
 
 
 if __name__ == "__main__":

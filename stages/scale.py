@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from stages.core.artifacts import ENCODED_DIR, SCALED_DIR, SCALER_PATH
 from stages.core.cli import run_cli, stage_parser
+from stages.core.engines import get_engine
 from stages.core.fit_stage import read_splits, run_fit_stage
 from stages.core.fitted import fit_record
 from stages.core.params import load_params
@@ -16,6 +17,8 @@ from stages.core.transformers import build_scaler
 def main(argv: list[str] | None = None) -> None:
     args = stage_parser(__doc__).parse_args(argv)
     params = load_params(args.params)
+    if get_engine(params).run("scale", params, args):
+        return
     scaler = build_scaler(params)
     tables = read_splits(ENCODED_DIR)
     record = fit_record("scale", params)

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 from stages.core.artifacts import SPLIT_DIR, cached_sha256, table_path, write_table
 from stages.core.cli import run_cli, stage_parser
 from stages.core.contracts import as_written, binary_target, check_raw_rows, read_csv_checked
+from stages.core.engines import get_engine
 from stages.core.fitted import source_record
 from stages.core.params import Params, load_params
-from stages.core.splitting import check_class_rows, split_positions
+from stages.core.splitting import check_class_rows, hash_positions, split_positions
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,9 +31,19 @@ def split_table(
     check_raw_rows(raw, params, source, labelled=True)
     table = raw.assign(**{target: labels})
     settings = params.split
-    train, test = split_positions(
-        len(table), settings.test_size, settings.random_state, labels if settings.stratify else None
-    )
+    if settings.method == "hash":
+        id_column = params.data.id_column
+        keys = raw[id_column] if id_column is not None else None
+        train, test = hash_positions(
+            keys, len(table), settings.test_size, settings.random_state, id_column or ""
+        )
+    else:
+        train, test = split_positions(
+            len(table),
+            settings.test_size,
+            settings.random_state,
+            labels if settings.stratify else None,
+        )
     names = {int(c): as_written(raw[target].to_numpy()[labels.to_numpy() == c][0]) for c in (0, 1)}
     minimum = params.checks.min_class_rows.model_dump()
     check_class_rows(labels, {"train": train, "test": test}, minimum, names, target, source)
@@ -52,6 +63,8 @@ def target_labels(raw: pd.DataFrame, train: pd.DataFrame, params: Params) -> tup
 def main(argv: list[str] | None = None) -> None:
     args = stage_parser(__doc__).parse_args(argv)
     params = load_params(args.params)
+    if get_engine(params).run("split", params, args):
+        return
     data = params.data
     required = params.raw_columns()
     for column in params.checks.ranges:

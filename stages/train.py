@@ -22,6 +22,7 @@ from stages.core.artifacts import (
     write_json,
 )
 from stages.core.cli import run_cli, stage_parser
+from stages.core.engines import get_engine
 from stages.core.errors import in_file
 from stages.core.fitted import fit_record
 from stages.core.model import build_model, check_categories_fit_model, check_model_settings
@@ -57,6 +58,8 @@ def main(argv: list[str] | None = None) -> None:
 
     args = stage_parser(__doc__).parse_args(argv)
     params = load_params(args.params)
+    if get_engine(params).run("train", params, args):
+        return
     # One thread: on a few hundred rows OpenMP's start-up costs more than it saves (5-fold
     # CV of the tree model: ~10 s with 2 threads on a busy machine, ~1 s with one), and
     # results then cannot depend on the machine's core count.

@@ -78,6 +78,26 @@ class SplitParams(_Section):
     test_size: float = Field(gt=0.0, lt=1.0)
     random_state: int = Field(ge=0, lt=2**32)
     stratify: bool = False
+    # shuffle: train_test_split's exact rows (the notebook's); hash: each row by the MD5 of
+    # its id (stages/core/hash_split.py), computed alike by every engine without a shuffle.
+    method: Literal["shuffle", "hash"] = "shuffle"
+
+    @model_validator(mode="after")
+    def _hash_cannot_stratify(self) -> SplitParams:
+        if self.method == "hash" and self.stratify:
+            raise KeyedError(
+                "split.stratify", "a hash split decides each row alone and cannot stratify"
+            )
+        return self
+
+
+class EngineParams(_Section):
+    """Where the stages run: in process (sklearn) or on Spark through Spark Connect.
+
+    Which Spark (SPARK_REMOTE) is not a param: changing clusters must rerun nothing."""
+
+    name: Literal["sklearn", "spark"] = "sklearn"
+    partitions: int = Field(default=4, ge=1, le=100_000)  # Parquet files per Spark table
 
 
 ImputeStrategy = Literal["mean", "median", "most_frequent", "constant"]
@@ -444,6 +464,19 @@ class Params(_Section):
     plots: PlotsParams = PlotsParams()
     checks: ChecksParams = ChecksParams()
     gate: dict[str, dict[str, Bound]] = Field(default_factory=dict)
+    engine: EngineParams = EngineParams()
+
+    @model_validator(mode="after")
+    def _engine_can_honour(self) -> Params:
+        """What MLlib cannot do is refused before any work (README, "Run on Spark")."""
+        if self.engine.name != "spark":
+            return self
+        from stages.core.engines import spark_refusal
+
+        refusal = spark_refusal(self)
+        if refusal is not None:
+            raise KeyedError(*refusal)
+        return self
 
     @model_validator(mode="after")
     def _gate_names_real_metrics(self) -> Params:

@@ -77,3 +77,32 @@ def check_class_rows(
                     f"{value} ({target} = {names[value]}); checks.min_class_rows.{split} asks "
                     f"for at least {minimum[split]} (use more rows, or lower it)"
                 )
+
+
+def hash_positions(
+    keys: pd.Series | None, n_rows: int, test_size: float, random_state: int, key_name: str = ""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the train and test rows of `split.method: hash` (in file order).
+
+    `keys` is the id column as written (text), or None to key each row by its position;
+    stages/core/hash_split.py has the rule, which the Spark engine computes identically."""
+    from stages.core.contracts import line_of
+    from stages.core.hash_split import is_test, positions_as_keys
+
+    if keys is None:
+        mask = is_test(positions_as_keys(n_rows), test_size, random_state)
+    else:
+        missing = keys.isna().to_numpy()
+        if missing.any():
+            label = keys.index[int(missing.argmax())]
+            raise DataError(
+                f"column {key_name!r}, line {line_of(label)}: the id is missing "
+                "(split.method: hash keys each row by it; or set data.id_column: null)"
+            )
+        mask = is_test(keys.astype(str), test_size, random_state)
+    train, test = np.flatnonzero(~mask), np.flatnonzero(mask)
+    if train.size < 1 or test.size < 1:
+        raise DataError(
+            f"split.test_size {test_size} leaves an empty train or test set with {n_rows} rows"
+        )
+    return train, test
