@@ -10,18 +10,16 @@ the values learned from all of train.
 from __future__ import annotations
 
 from stages.core.artifacts import ENCODED_DIR, ENCODER_PATH, IMPUTED_DIR
-from stages.core.cli import run_cli, stage_parser
-from stages.core.engines import get_engine
+from stages.core.cli import run_cli
+from stages.core.engines import params_unless_engine_ran
 from stages.core.fit_stage import read_splits, run_fit_stage
 from stages.core.fitted import fit_record
-from stages.core.params import load_params
 from stages.core.transformers import build_encoder
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = stage_parser(__doc__).parse_args(argv)
-    params = load_params(args.params)
-    if get_engine(params).run("encode", params, args):
+    params = params_unless_engine_ran("encode", __doc__ or "", argv)
+    if params is None:
         return
     encoder = build_encoder(params)
     run_fit_stage(

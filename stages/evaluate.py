@@ -35,7 +35,13 @@ from stages.core.cli import allow_stale_option, run_cli, stage_parser
 from stages.core.engines import get_engine
 from stages.core.errors import in_file
 from stages.core.fitted import check_fitted
-from stages.core.metrics import Ranked, classification_metrics, classify, rank_by_score
+from stages.core.metrics import (
+    Ranked,
+    classification_metrics,
+    classify,
+    rank_by_score,
+    summary_lines,
+)
 from stages.core.params import Params, load_params
 
 if TYPE_CHECKING:
@@ -142,14 +148,8 @@ def main(argv: list[str] | None = None) -> None:
         metrics["cv"] = cv
     write_json(metrics, METRICS_PATH)
     write_plots(model, scored, metrics, params, ranked)
-    for split in SPLITS:
-        values = metrics[split]
-        right = values["tp"] + values["tn"]
-        print(
-            f"evaluate: {split}: {right}/{values['n']} right, accuracy {values['accuracy']:.6f}, "
-            f"roc_auc {values['roc_auc']} (majority-class baseline accuracy "
-            f"{values['baseline_accuracy']:.6f})"
-        )
+    for line in summary_lines(metrics):
+        print(line)
 
 
 if __name__ == "__main__":

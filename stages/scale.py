@@ -6,18 +6,16 @@ Scales the numeric features with ranges (or means and deviations) from the train
 from __future__ import annotations
 
 from stages.core.artifacts import ENCODED_DIR, SCALED_DIR, SCALER_PATH
-from stages.core.cli import run_cli, stage_parser
-from stages.core.engines import get_engine
+from stages.core.cli import run_cli
+from stages.core.engines import params_unless_engine_ran
 from stages.core.fit_stage import read_splits, run_fit_stage
 from stages.core.fitted import fit_record
-from stages.core.params import load_params
 from stages.core.transformers import build_scaler
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = stage_parser(__doc__).parse_args(argv)
-    params = load_params(args.params)
-    if get_engine(params).run("scale", params, args):
+    params = params_unless_engine_ran("scale", __doc__ or "", argv)
+    if params is None:
         return
     scaler = build_scaler(params)
     tables = read_splits(ENCODED_DIR)

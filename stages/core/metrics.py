@@ -11,6 +11,20 @@ from numpy.typing import ArrayLike
 Ranked = tuple[np.ndarray, np.ndarray]
 
 
+def summary_lines(metrics: dict[str, Any]) -> list[str]:
+    """evaluate's closing lines: right/total, accuracy, roc_auc and the baseline per split."""
+    lines = []
+    for split in ("train", "test"):
+        values = metrics[split]
+        right = values["tp"] + values["tn"]
+        lines.append(
+            f"evaluate: {split}: {right}/{values['n']} right, accuracy {values['accuracy']:.6f}, "
+            f"roc_auc {values['roc_auc']} (majority-class baseline accuracy "
+            f"{values['baseline_accuracy']:.6f})"
+        )
+    return lines
+
+
 def classify(probabilities: np.ndarray, threshold: float) -> np.ndarray:
     """Positive when the probability is at or above the threshold (the notebook's rule)."""
     return (probabilities >= threshold).astype("int8")

@@ -128,35 +128,30 @@ def expression(df: DataFrame, op: DerivationOp, learned: Any) -> Column:
     raise ValueError(f"unknown derivation op {kind!r}")
 
 
+def value_counts(df: DataFrame, op: DerivationOp) -> DataFrame:
+    """Rows `__value` (each non-missing text of op.column) and `__n` (how many rows hold it)."""
+    from pyspark.sql import functions as F
+
+    text = as_text(df, op.column)  # type: ignore[attr-defined]
+    return (
+        df.select(text.alias("__value"))
+        .where(F.col("__value").isNotNull())
+        .groupBy("__value")
+        .agg(F.count(F.lit(1)).alias("__n"))
+    )
+
+
 def fit_rare(df: DataFrame, op: DerivationOp) -> list[str]:
     """The categories of op.column seen at least min_count times (sorted, like pandas)."""
     from pyspark.sql import functions as F
 
-    text = as_text(df, op.column)  # type: ignore[attr-defined]
-    rows = (
-        df.select(text.alias("__value"))
-        .where(F.col("__value").isNotNull())
-        .groupBy("__value")
-        .agg(F.count(F.lit(1)).alias("__n"))
-        .where(F.col("__n") >= op.min_count)  # type: ignore[attr-defined]
-        .collect()
-    )
-    return sorted(row["__value"] for row in rows)
+    frequent = value_counts(df, op).where(F.col("__n") >= op.min_count)  # type: ignore[attr-defined]
+    return sorted(row["__value"] for row in frequent.collect())
 
 
 def fit_group_size(df: DataFrame, op: DerivationOp) -> dict[str, int]:
     """How many rows hold each (non-missing) text of op.column."""
-    from pyspark.sql import functions as F
-
-    text = as_text(df, op.column)  # type: ignore[attr-defined]
-    rows = (
-        df.select(text.alias("__value"))
-        .where(F.col("__value").isNotNull())
-        .groupBy("__value")
-        .agg(F.count(F.lit(1)).alias("__n"))
-        .collect()
-    )
-    return {row["__value"]: int(row["__n"]) for row in rows}
+    return {row["__value"]: int(row["__n"]) for row in value_counts(df, op).collect()}
 
 
 def fit_and_apply(

@@ -486,6 +486,19 @@ def categories_of(df: DataFrame, columns: list[str]) -> dict[str, list[Any]]:
     return {c: sorted(row[c]) for c in columns}
 
 
+def rewrite_columns(
+    tables: dict[str, DataFrame], new: dict[str, Column], folder: Path, params: Params
+) -> list[str]:
+    """Both splits with the columns of `new` replaced by their expressions (the others as
+    they are), written to `folder`; the columns' names (the row-order key left out)."""
+    from pyspark.sql import functions as F
+
+    for split, df in tables.items():
+        columns = [new[c].alias(c) if c in new else F.col(c) for c in df.columns]
+        write(df.select(*columns), folder, split, params)
+    return [c for c in tables["train"].columns if c != ROW]
+
+
 def encode(params: Params, args: argparse.Namespace) -> None:
     from pyspark.sql import functions as F
 
@@ -498,18 +511,8 @@ def encode(params: Params, args: argparse.Namespace) -> None:
         lists = categories_of(tables["train"], categorical)
         if params.encode.handle_unknown == "error":
             refuse_unknown(tables, lists, source)
-        outputs = {
-            split: df.select(
-                *(
-                    F.when(F.col(c).isin(lists[c]), F.col(c)).alias(c) if c in lists else F.col(c)
-                    for c in df.columns
-                )
-            )
-            for split, df in tables.items()
-        }
-        for split, df in outputs.items():
-            write(df, ENCODED_DIR, split, params)
-        names = [c for c in tables["train"].columns if c != ROW]
+        known = {c: F.when(F.col(c).isin(lists[c]), F.col(c)) for c in lists}
+        names = rewrite_columns(tables, known, ENCODED_DIR, params)
     encoder = build_encoder(params)
     encoder.feature_names_in_ = np.asarray(names, dtype=object)
     encoder.n_features_in_ = len(names)
@@ -545,7 +548,6 @@ def refuse_unknown(tables: dict[str, DataFrame], lists: dict[str, list[Any]], so
 
 
 def scale(params: Params, args: argparse.Namespace) -> None:
-    from pyspark.sql import functions as F
 
     from stages.core.transformers import build_scaler
 
@@ -560,21 +562,10 @@ def scale(params: Params, args: argparse.Namespace) -> None:
                 fitted = fit.min_max_scaler(stats, numeric)
             else:
                 fitted = fit.standard_scaler(stats, numeric)
-        outputs = tables
+        scaled = {}
         if fitted is not None:
-            index = {c: i for i, c in enumerate(numeric)}
-            outputs = {
-                split: df.select(
-                    *(
-                        score.scaled(c, None, fitted, index[c]).alias(c) if c in index else F.col(c)
-                        for c in df.columns
-                    )
-                )
-                for split, df in tables.items()
-            }
-        for split, df in outputs.items():
-            write(df, SCALED_DIR, split, params)
-        names = [c for c in tables["train"].columns if c != ROW]
+            scaled = {c: score.scaled(c, None, fitted, i) for i, c in enumerate(numeric)}
+        names = rewrite_columns(tables, scaled, SCALED_DIR, params)
     scaler = build_scaler(params)
     scaler.feature_names_in_ = np.asarray(names, dtype=object)
     scaler.n_features_in_ = len(names)
@@ -591,14 +582,10 @@ def logistic_settings(params: Params) -> fit.LogisticSettings:
     import math
 
     train = params.train
+    same = ("fit_intercept", "penalty", "l1_ratio", "max_iter", "tol", "class_weight")
     return fit.LogisticSettings(
         C=math.inf if train.penalty is None else train.C,
-        fit_intercept=train.fit_intercept,
-        penalty=train.penalty,
-        l1_ratio=train.l1_ratio,
-        max_iter=train.max_iter,
-        tol=train.tol,
-        class_weight=train.class_weight,
+        **{key: getattr(train, key) for key in same},
     )
 
 
@@ -646,7 +633,7 @@ def probability_of(
 def evaluate(params: Params, args: argparse.Namespace) -> None:
     from pyspark.sql import functions as F
 
-    from stages.core.metrics import classification_metrics
+    from stages.core.metrics import classification_metrics, summary_lines
     from stages.evaluate import cross_validation_metrics, majority_class, write_plots
 
     model, record = read_fitted(MODEL_PATH)
@@ -679,14 +666,8 @@ def evaluate(params: Params, args: argparse.Namespace) -> None:
         metrics["cv"] = cv
     write_json(metrics, METRICS_PATH)
     write_plots(model, scored, metrics, params)
-    for split in SPLITS:
-        values = metrics[split]
-        right = values["tp"] + values["tn"]
-        print(
-            f"evaluate: {split}: {right}/{values['n']} right, accuracy {values['accuracy']:.6f}, "
-            f"roc_auc {values['roc_auc']} (majority-class baseline accuracy "
-            f"{values['baseline_accuracy']:.6f})"
-        )
+    for line in summary_lines(metrics):
+        print(line)
 
 
 # --- predict (its CLI calls score_csv through the engine) ------------------------------------
