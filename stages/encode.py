@@ -10,8 +10,7 @@ the values learned from all of train.
 from __future__ import annotations
 
 from stages.core.artifacts import ENCODED_DIR, ENCODER_PATH, IMPUTED_DIR
-from stages.core.cli import run_cli
-from stages.core.engines import params_unless_engine_ran
+from stages.core.cli import params_unless_engine_ran, run_cli
 from stages.core.fit_stage import read_splits, run_fit_stage
 from stages.core.fitted import fit_record
 from stages.core.transformers import build_encoder

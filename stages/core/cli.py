@@ -10,7 +10,7 @@ import warnings
 from collections.abc import Callable
 
 from stages.core.errors import PipelineError, fail
-from stages.core.params import DEFAULT_PARAMS_PATH
+from stages.core.params import DEFAULT_PARAMS_PATH, Params
 
 
 def stage_parser(description: str) -> argparse.ArgumentParser:
@@ -60,3 +60,14 @@ def one_line_warning(
     """`warning: <message> (<category>)` on stderr: no file path, no source line."""
     text = " ".join(str(message).split())
     print(f"warning: {text} ({category.__name__})", file=sys.stderr)
+
+
+def params_unless_engine_ran(stage: str, description: str, argv: list[str] | None) -> Params | None:
+    """The stage's params, once its command line is parsed; None when the configured engine
+    (Spark) did the stage's work itself, so the stage's in-process code must not run."""
+    from stages.core.engines import get_engine
+    from stages.core.params import load_params
+
+    args = stage_parser(description).parse_args(argv)
+    params = load_params(args.params)
+    return None if get_engine(params).run(stage, params, args) else params

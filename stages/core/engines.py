@@ -125,14 +125,3 @@ def spark_refusal(params: Any) -> tuple[str, str] | None:
             "cannot; use lbfgs (same objective otherwise) or fit_intercept: false",
         )
     return None
-
-
-def params_unless_engine_ran(stage: str, description: str, argv: list[str] | None) -> Params | None:
-    """The stage's params, once its command line is parsed; None when the configured engine
-    (Spark) did the stage's work itself, so the stage's in-process code must not run."""
-    from stages.core.cli import stage_parser
-    from stages.core.params import load_params
-
-    args = stage_parser(description).parse_args(argv)
-    params = load_params(args.params)
-    return None if get_engine(params).run(stage, params, args) else params
