@@ -147,7 +147,9 @@ spark-cluster-down: spark-down ## Stop the standalone cluster (same as spark-dow
 SPARK_SET ?=
 SPARK_PARITY := -S split.method=hash -S train.C=1.0 -S train.fit_intercept=true \
   -S train.solver=lbfgs -S train.tol=1e-08 -S train.max_iter=1000
-SPARK_SHOW := dvc exp show --only-changed --no-pager --drop 'Created|State|Executor'
+# The metrics and the engine, one row per run, as a markdown table (never cut to the terminal).
+SPARK_SHOW := dvc exp show --no-pager --md --drop '.*' \
+  --keep 'Experiment|engine.name|split.method|train.accuracy|test.accuracy|test.roc_auc|test.tp|test.tn'
 
 spark-repro: spark-setup ## Run the pipeline on Spark (dvc exp run -n spark), metrics beside scikit-learn's
 	@if [ -z "$$SPARK_REMOTE" ]; then $(SPARK_LOCAL) up; fi
