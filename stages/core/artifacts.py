@@ -297,3 +297,16 @@ def write_figure(figure: Figure, path: Path | str) -> None:
     """A matplotlib figure as PNG, without the version stamp, so reruns are byte-identical."""
     with atomic_path(path) as temporary:
         figure.savefig(temporary, format="png", dpi=100, metadata={"Software": None})
+
+
+def read_yaml(path: Path | str) -> Any:
+    """A YAML file of DVC's (dvc.yaml, a `*.dvc` file) as plain data, or None if it cannot be
+    read or parsed: the callers decide whether that is an error. libyaml's loader when
+    installed: dvc.yaml is read by several stages per run."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=loader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None

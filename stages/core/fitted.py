@@ -50,14 +50,12 @@ def fitted_keys(stage: str) -> tuple[str, ...]:
 @functools.lru_cache(maxsize=8)
 def stage_params(pipeline: Path) -> dict[str, tuple[str, ...]]:
     """Each stage's `params:` keys in the dvc.yaml at `pipeline` (plain keys of params.yaml)."""
-    import yaml
+    from stages.core.artifacts import read_yaml
 
-    try:
-        stages = yaml.safe_load(pipeline.read_text(encoding="utf-8"))["stages"]
-    except (OSError, yaml.YAMLError, KeyError, TypeError):
-        raise PipelineError(
-            f"{pipeline.name}: cannot be read; run from the project's root"
-        ) from None
+    pipeline_file = read_yaml(pipeline)
+    stages = pipeline_file.get("stages") if isinstance(pipeline_file, dict) else None
+    if not isinstance(stages, dict):
+        raise PipelineError(f"{pipeline.name}: cannot be read; run from the project's root")
     return {
         name: tuple(key for key in stage.get("params", []) if isinstance(key, str))
         for name, stage in stages.items()

@@ -25,9 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from stages.core.artifacts import WRITTEN_PATH, file_sha256, write_text
+from stages.core.artifacts import WRITTEN_PATH, file_sha256, read_yaml, write_text
 from stages.core.errors import PipelineError
 
 PIPELINE_FILES = ("dvc.yaml", "dvc.lock")
@@ -107,7 +105,7 @@ def _refuse_if_under(target: Path, protected: list[tuple[Path, str]], output: Pa
 
 def dvc_paths(root: Path, params_values: dict[str, Any]) -> Iterator[tuple[str, str]]:
     """Outputs and dependencies of dvc.yaml's stages and of `*.dvc` files, relative to root."""
-    pipeline = _read_yaml(root / "dvc.yaml") or {}
+    pipeline = read_yaml(root / "dvc.yaml") or {}
     for name, stage in (pipeline.get("stages") or {}).items():
         if not isinstance(stage, dict):
             continue
@@ -118,7 +116,7 @@ def dvc_paths(root: Path, params_values: dict[str, Any]) -> Iterator[tuple[str, 
             yield _resolve(entry, params_values), f"a dependency of DVC stage {name!r}"
     for tracker in _dvc_files(root):
         folder = tracker.parent.relative_to(root)
-        for entry in (_read_yaml(tracker) or {}).get("outs") or []:
+        for entry in (read_yaml(tracker) or {}).get("outs") or []:
             if isinstance(entry, dict) and "path" in entry:
                 yield str(folder / str(entry["path"])), f"tracked by DVC ({tracker.name})"
 
@@ -166,13 +164,3 @@ def _dvc_files(root: Path) -> Iterator[Path]:
         for name in files:
             if name.endswith(".dvc"):
                 yield Path(folder) / name
-
-
-def _read_yaml(path: Path) -> Any:
-    try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return None
-
-
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
