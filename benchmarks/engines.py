@@ -1,7 +1,7 @@
 """The two engines side by side: a full `dvc repro` with engine.name sklearn, then spark.
 
     python benchmarks/engines.py --rows 1000000 --json benchmarks/results/engines-1000000.json
-    python benchmarks/engines.py --data data/titanic.csv      # per-stage overhead, 891 rows
+    python benchmarks/engines.py --data data/titanic.csv --warm   # per-stage overhead, 891 rows
 
 Both runs use the same data and params (only engine.name differs), each in a fresh project
 copy (benchmarks/run.py's helpers). Per stage: wall time and peak RSS of the stage process
@@ -9,7 +9,9 @@ copy (benchmarks/run.py's helpers). Per stage: wall time and peak RSS of the sta
 process of the server it starts for the run (a local[2] Connect server, driver memory
 `--memory`): the JVM and its Python workers, each one's VmHWM read from /proc at the end
 (their sum bounds the server's peak from above). Load averages before and after are kept:
-the machine is shared.
+the machine is shared. `--warm` repeats the Spark run with `dvc repro --force` on the same,
+now warm, server: the first stages of a fresh server also pay its JIT warm-up, which a
+long-running server (the normal case) has behind it.
 """
 
 from __future__ import annotations
@@ -61,7 +63,12 @@ def group_peaks_mb(pgid: int) -> dict[str, float]:
 
 
 def engine_run(
-    engine: str, data: Path, workdir: Path, remote: str | None, progress: Progress
+    engine: str,
+    data: Path,
+    workdir: Path,
+    remote: str | None,
+    progress: Progress,
+    warm: bool = False,
 ) -> dict[str, Any]:
     project = new_project(workdir, f"project-{engine}", data)
     set_param(project / "params.yaml", "engine", "name", engine)
@@ -72,6 +79,10 @@ def engine_run(
     try:
         progress(f"dvc repro, engine.name {engine}")
         result = repro(project, workdir, engine)
+        if warm:
+            progress(f"dvc repro --force, engine.name {engine}, warm")
+            result["warm"] = repro(project, workdir, f"{engine}-warm", force=True)
+            progress(f"    {result['warm']['wall_s']:.1f}s, stages {result['warm']['stage_s']}")
     finally:
         os.environ.pop("SPARK_REMOTE", None)
     progress(f"    {result['wall_s']:.1f}s, stages {result['stage_s']}")
@@ -89,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write the result here")
     parser.add_argument("--workdir", type=Path, help="keep the temporary projects here")
     parser.add_argument("--skip-sklearn", action="store_true", help="the Spark run only")
+    parser.add_argument("--warm", action="store_true", help="rerun Spark on the warm server")
     args = parser.parse_args(argv)
     if (args.rows is None) == (args.data is None):
         parser.error("give --rows N (synthetic data) or --data CSV")
@@ -111,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         with spark_local.local_server(state, master=args.master, memory=args.memory) as url:
             result["server_start_s"] = round(time.monotonic() - started, 1)
             server = spark_local.running(state)[0]
-            result["spark"] = engine_run("spark", data, workdir, url, progress)
+            result["spark"] = engine_run("spark", data, workdir, url, progress, args.warm)
             result["spark"]["server_peak_rss_mb"] = group_peaks_mb(server.pid)
     result["load_average"] = [round(x, 2) for x in (*load_before, *os.getloadavg())][::3]
     result["machine"] = machine()

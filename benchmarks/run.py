@@ -222,11 +222,13 @@ def ran_stages(output: str) -> list[str]:
     ]
 
 
-def repro(project: Path, workdir: Path, label: str) -> dict[str, Any]:
-    """One `dvc repro`: wall time, the stages it ran, each stage's lifetime and peak RSS."""
+def repro(project: Path, workdir: Path, label: str, *, force: bool = False) -> dict[str, Any]:
+    """One `dvc repro` (`--force`: every stage): wall time, the stages it ran, each stage's
+    lifetime and peak RSS."""
     log = workdir / f"procs-{label}.jsonl"
     log.unlink(missing_ok=True)
-    result, wall, cpu = timed(["dvc", "repro"], project, bench_env(workdir, log))
+    command = ["dvc", "repro", *(["--force"] if force else [])]
+    result, wall, cpu = timed(command, project, bench_env(workdir, log))
     stages = pipeline_stages(project)
     records = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
     stage_s: dict[str, float] = {}
