@@ -25,11 +25,11 @@ from stages.core.artifacts import (
     read_json,
     read_table,
     table_path,
+    write_chunks,
     write_csv,
     write_figure,
     write_json,
     write_table,
-    write_text_bytes,
 )
 from stages.core.cli import allow_stale_option, run_cli, stage_parser
 from stages.core.engines import get_engine
@@ -45,6 +45,8 @@ from stages.core.metrics import (
 from stages.core.params import Params, load_params
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
     import pandas as pd
 
 
@@ -85,7 +87,14 @@ def evaluate(
 def majority_class(actual: pd.Series) -> int:
     """The train split's most frequent class (the lower one on a tie): the no-skill model."""
     counts = actual.value_counts()
-    return int(min(counts.index[counts == counts.max()]))
+    classes, rows = counts.index.to_numpy(dtype=int), counts.to_numpy(dtype=int)
+    return majority_of_counts({int(c): int(n) for c, n in zip(classes, rows, strict=True)})
+
+
+def majority_of_counts(counts: dict[int, int]) -> int:
+    """`majority_class` from the rows per class (what the Spark engine counts)."""
+    most = max(counts.values())
+    return min(c for c, n in counts.items() if n == most)
 
 
 def cross_validation_metrics(search: dict[str, Any]) -> dict[str, Any] | None:
@@ -102,9 +111,8 @@ def write_plots(
     params: Params,
     ranked: dict[str, Ranked] | None = None,
 ) -> None:
-    """Plot tables for DVC, then PNGs drawn from exactly those tables."""
-    from stages.core.plot_data import coefficient_table, confusion_csv, curve_tables
-    from stages.core.plot_images import all_figures
+    """The scikit-learn engine's plot tables, from each split's per-row scores."""
+    from stages.core.plot_data import confusion_csv, confusion_table, curve_tables
 
     settings = params.plots
     tables = {
@@ -116,13 +124,29 @@ def write_plots(
         )
         for split, frame in scored.items()
     }
-    coefficients = coefficient_table(model)
+    # One line per row, formatted without pandas' loop (confusion_csv).
+    confusion = {split: [confusion_csv(confusion_table(frame))] for split, frame in scored.items()}
+    write_plot_files(model, tables, confusion, metrics)
+
+
+def write_plot_files(
+    model: Any,
+    tables: dict[str, dict[str, pd.DataFrame]],
+    confusion: Mapping[str, Iterable[bytes]],
+    metrics: dict[str, Any],
+) -> None:
+    """Either engine's plot files: the tables for DVC, each split's confusion CSV from its
+    chunks, the coefficients, then PNGs drawn from exactly those tables (the confusion
+    matrix from the counts in `metrics`, which its CSV holds line by line)."""
+    from stages.core.plot_data import coefficient_table
+    from stages.core.plot_images import all_figures
+
     for split, curves in tables.items():
         for curve, table in curves.items():
-            if curve == "confusion":  # one line per row: written without pandas' loop
-                write_text_bytes(confusion_csv(table), plot_path(split, curve))
-            else:
-                write_csv(table, plot_path(split, curve))
+            write_csv(table, plot_path(split, curve))
+    for split, chunks in confusion.items():
+        write_chunks(chunks, plot_path(split, "confusion"))
+    coefficients = coefficient_table(model)
     write_csv(coefficients, COEFFICIENTS_PATH)
     for name, figure in all_figures(tables, coefficients, metrics).items():
         write_figure(figure, image_path(name))

@@ -614,6 +614,108 @@ def test_spark_scores_equal_predict_proba(
     np.testing.assert_allclose(scored.loc[frame[ID], "p"].to_numpy(), expected, atol=1e-9, rtol=0)
 
 
+# --- evaluate from aggregates (stages/core/spark/evaluate.py) -------------------------------
+
+
+def scored_rows(seed: int = 0, n: int = 600) -> pd.DataFrame:
+    """Scored rows with ties (two decimals), probabilities on bin edges, 0 and 1."""
+    rng = np.random.default_rng(seed)
+    probability = np.concatenate([rng.random(n - 12).round(2), [0.0, 0.1, 0.3, 0.7, 1.0, 0.5] * 2])
+    actual = (rng.random(n) < probability * 0.8 + 0.1).astype("int64")
+    return pd.DataFrame(
+        {
+            "actual": actual,
+            "probability": probability,
+            "predicted": (probability >= 0.5).astype("int8"),
+        }
+    )
+
+
+def spark_scored(spark: Any, rows: pd.DataFrame) -> Any:
+    from pyspark.sql import functions as F
+
+    return spark.createDataFrame(rows).select(
+        F.col("actual").cast("long"), "probability", F.col("predicted").cast("tinyint")
+    )
+
+
+def full_curves(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """scikit-learn's ROC without dropping collinear points, and its PR curve."""
+    from sklearn.metrics import roc_curve
+
+    from stages.core.plot_data import precision_recall_table
+
+    fpr, tpr, thresholds = roc_curve(rows["actual"], rows["probability"], drop_intermediate=False)
+    roc = pd.DataFrame({"fpr": fpr, "tpr": tpr, "threshold": np.minimum(thresholds, 1.0)})
+    return {"roc": roc, "precision_recall": precision_recall_table(rows)}
+
+
+@spark_test
+@pytest.mark.parametrize("max_points", [10_000, 17])
+def test_spark_evaluation_equals_scikit_learn_on_the_same_rows(spark: Any, max_points: int) -> None:
+    """Counts exact, roc_auc and log_loss within 1e-12 of scikit-learn, calibration bins as
+    in process (edges included), curves equal to scikit-learn's thinned by `thin`."""
+    from stages.core.metrics import classification_metrics
+    from stages.core.plot_data import calibration_table, thin
+    from stages.core.spark.evaluate import evaluate_split
+
+    rows = scored_rows()
+    result = evaluate_split(spark_scored(spark, rows), 10, max_points)
+    got = result.metrics()
+    expected = classification_metrics(rows["actual"], rows["probability"], 0.5)
+    assert list(got) == list(expected)
+    for key in ("n", "tp", "fp", "tn", "fn", "accuracy", "precision", "recall", "f1"):
+        assert got[key] == expected[key], key
+    assert got["roc_auc"] == pytest.approx(expected["roc_auc"], abs=1e-12, rel=0)
+    assert got["log_loss"] == pytest.approx(expected["log_loss"], abs=1e-12, rel=0)
+    calibration = calibration_table(rows, 10)
+    pd.testing.assert_frame_equal(result.tables["calibration"], calibration, atol=1e-15, rtol=0)
+    assert result.tables["calibration"]["count"].tolist() == calibration["count"].tolist()
+    for name, curve in full_curves(rows).items():
+        kept = thin(curve, max_points).reset_index(drop=True)
+        assert len(result.tables[name]) == min(len(curve), max_points)
+        pd.testing.assert_frame_equal(result.tables[name], kept, check_exact=True)
+
+
+@spark_test
+def test_a_one_class_split_has_no_auc_and_scikit_learns_curves(spark: Any) -> None:
+    import warnings
+
+    from stages.core.metrics import classification_metrics
+    from stages.core.spark.evaluate import evaluate_split
+
+    rows = scored_rows(seed=1, n=40).assign(actual=1)
+    result = evaluate_split(spark_scored(spark, rows), 10, 2000)
+    assert result.roc_auc is None and result.counts[:2] == (0, 0)
+    expected = classification_metrics(rows["actual"], rows["probability"], 0.5)
+    assert result.log_loss == pytest.approx(expected["log_loss"], abs=1e-12, rel=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # scikit-learn warns about the missing class
+        curves = full_curves(rows)
+    for name, curve in curves.items():
+        pd.testing.assert_frame_equal(result.tables[name], curve, check_exact=True)
+
+
+@spark_test
+def test_spark_evaluation_is_the_same_bytes_whatever_the_partitioning(spark: Any) -> None:
+    """Integer sums only: 1 and 4 partitions (and shuffled rows) give the same metrics and
+    the same table bytes, log_loss and calibration means included."""
+    import json
+
+    from stages.core.spark.evaluate import evaluate_split
+
+    rows = scored_rows(seed=2, n=3000)
+    rows["probability"] = np.random.default_rng(2).random(len(rows))  # distinct: long sums
+    df = spark_scored(spark, rows)
+    shuffled = spark_scored(spark, rows.sample(frac=1.0, random_state=5))
+    outputs = set()
+    for layout in (df.repartition(1), df.repartition(4), shuffled.repartition(4, "probability")):
+        result = evaluate_split(layout, 10, 50)
+        tables = {name: t.to_csv(index=False) for name, t in result.tables.items()}
+        outputs.add(json.dumps({"metrics": result.metrics(), "tables": tables}))
+    assert len(outputs) == 1
+
+
 # --- a standalone cluster: separate JVMs, another layout --------------------------------------
 
 

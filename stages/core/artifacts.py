@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -282,10 +282,11 @@ def write_csv(frame: pd.DataFrame, path: Path | str) -> None:
         frame.to_csv(temporary, index=False, lineterminator="\n")
 
 
-def write_text_bytes(data: bytes, path: Path | str) -> None:
-    """Text already encoded (UTF-8), written as is."""
-    with atomic_path(path) as temporary:
-        temporary.write_bytes(data)
+def write_chunks(chunks: Iterable[bytes], path: Path | str) -> None:
+    """Encoded text arriving in chunks, written as it comes (never held whole)."""
+    with atomic_path(path) as temporary, temporary.open("wb") as handle:
+        for chunk in chunks:
+            handle.write(chunk)
 
 
 def write_text(text: str, path: Path | str) -> None:

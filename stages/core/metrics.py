@@ -49,14 +49,35 @@ def confusion_counts(y_true: np.ndarray, predicted: np.ndarray) -> tuple[int, in
     return int(tn), int(fp), int(fn), int(tp)
 
 
+def count_metrics(tn: int, fp: int, fn: int, tp: int) -> dict[str, Any]:
+    """n, the four counts, accuracy, precision, recall and F1 of one split, from its counts.
+
+    scikit-learn's own formulas, in the same float64 operations, so the same bits as its
+    metric functions (which would each re-validate and re-count the whole split). Both
+    engines call this: the scikit-learn engine counts rows in process, the Spark engine
+    counts them on Spark; either way only four integers reach it.
+    """
+    return {
+        "n": tn + fp + fn + tp,
+        "tp": tp,
+        "fp": fp,
+        "tn": tn,
+        "fn": fn,
+        "accuracy": float(np.float64(tp + tn) / (tn + fp + fn + tp)),
+        "precision": _ratio(tp, tp + fp),
+        "recall": _ratio(tp, tp + fn),
+        # sklearn: (1 + beta²)·tp / (beta²·(tp + fn) + (tp + fp)), beta = 1, in float64.
+        "f1": _ratio(2.0 * tp, float(tp + fn) + float(tp + fp)),
+    }
+
+
 def classification_metrics(
     y_true: ArrayLike, probabilities: ArrayLike, threshold: float, ranked: Ranked | None = None
 ) -> dict[str, Any]:
     """Counts and scores for one split; roc_auc is null when the split has one class.
 
-    Accuracy, precision, recall and F1 come from the four counts with scikit-learn's own
-    formulas (same float operations, so the same bits): its metric functions would each
-    re-validate and re-count the whole split. `ranked` (`rank_by_score`) spares a sort.
+    The count-based metrics come from `count_metrics`; roc_auc and log_loss from
+    scikit-learn on the rows. `ranked` (`rank_by_score`) spares a sort.
     """
     from sklearn.metrics import log_loss, roc_auc_score
 
@@ -66,18 +87,8 @@ def classification_metrics(
     both_classes = tp + fn > 0 and tn + fp > 0
     if both_classes and ranked is None:
         ranked = rank_by_score(y_true, probabilities)
-    n = len(y_true)
     return {
-        "n": n,
-        "tp": tp,
-        "fp": fp,
-        "tn": tn,
-        "fn": fn,
-        "accuracy": float(np.float64(tp + tn) / n),
-        "precision": _ratio(tp, tp + fp),
-        "recall": _ratio(tp, tp + fn),
-        # sklearn: (1 + beta²)·tp / (beta²·(tp + fn) + (tp + fp)), beta = 1, in float64.
-        "f1": _ratio(2.0 * tp, float(tp + fn) + float(tp + fp)),
+        **count_metrics(tn, fp, fn, tp),
         "roc_auc": float(roc_auc_score(*ranked)) if ranked is not None and both_classes else None,
         "log_loss": float(log_loss(y_true, probabilities, labels=[0, 1])),
     }

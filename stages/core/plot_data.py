@@ -1,12 +1,18 @@
 """The data behind the evaluation plots, as plain tables DVC can render and diff.
 
-Every table is computed from a split's per-row scores (actual, probability, predicted), so
-the curves always agree with metrics.json. Values are finite (no `inf` threshold), since
-Vega-Lite and CSV readers choke on infinities.
+The scikit-learn engine computes every table from a split's per-row scores (actual,
+probability, predicted) with scikit-learn's curves; the Spark engine aggregates on Spark
+(stages/core/spark/evaluate.py) and builds the same tables here from what it collects:
+running counts at the distinct scores kept (`roc_from_counts`,
+`precision_recall_from_counts`), per-bin sums (`calibration_from_sums`), four counts
+(`confusion_chunks`). Either way the curves agree with metrics.json. Values are finite
+(no `inf` threshold), since Vega-Lite and CSV readers choke on infinities.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -36,6 +42,46 @@ def precision_recall_table(scored: pd.DataFrame, ranked: Ranked | None = None) -
     )
 
 
+def roc_from_counts(
+    thresholds: np.ndarray, tps: np.ndarray, fps: np.ndarray, positives: int, negatives: int
+) -> pd.DataFrame:
+    """`roc_table` from running counts: at each distinct score kept (in descending order),
+    the positives and negatives scoring at or above it; the origin (threshold 1) first.
+
+    Without thinning and without collinear points these are `roc_curve`'s points and bits
+    (it also divides the exact counts by the totals); `roc_curve(drop_intermediate=True)`
+    further drops points on a straight segment, which this keeps: same curve, more rows.
+    A split without negatives (positives) gets NaN fpr (tpr), as in scikit-learn.
+    """
+    tps = np.concatenate([[0.0], np.asarray(tps, dtype=np.float64)])
+    fps = np.concatenate([[0.0], np.asarray(fps, dtype=np.float64)])
+    return pd.DataFrame(
+        {
+            "fpr": fps / negatives if negatives else np.full(len(fps), np.nan),
+            "tpr": tps / positives if positives else np.full(len(tps), np.nan),
+            "threshold": np.concatenate([[1.0], np.minimum(thresholds, 1.0)]),
+        }
+    )
+
+
+def precision_recall_from_counts(
+    thresholds: np.ndarray, tps: np.ndarray, fps: np.ndarray, positives: int
+) -> pd.DataFrame:
+    """`precision_recall_table` from running counts (as `roc_from_counts` takes them), in
+    scikit-learn's order: ascending threshold, then recall 0 / precision 1 at threshold 1.
+    A split without positives has recall 1 at every threshold, as in scikit-learn."""
+    tps = np.asarray(tps, dtype=np.float64)[::-1]
+    fps = np.asarray(fps, dtype=np.float64)[::-1]
+    recall = tps / positives if positives else np.ones(len(tps))
+    return pd.DataFrame(
+        {
+            "recall": np.append(recall, 0.0),
+            "precision": np.append(tps / (tps + fps), 1.0),
+            "threshold": np.append(np.asarray(thresholds, dtype=np.float64)[::-1], 1.0),
+        }
+    )
+
+
 def confusion_table(scored: pd.DataFrame) -> pd.DataFrame:
     """One row per example (actual, predicted): DVC's confusion template counts them."""
     return pd.DataFrame(
@@ -59,6 +105,37 @@ def confusion_csv(table: pd.DataFrame) -> bytes:
     return header.encode() + lines.tobytes()
 
 
+CONFUSION_CHUNK_LINES = 1 << 16  # 256 KB of CSV per chunk
+
+
+def confusion_chunks(
+    counts: tuple[int, int, int, int], chunk_lines: int = CONFUSION_CHUNK_LINES
+) -> Iterator[bytes]:
+    """The confusion CSV from (tn, fp, fn, tp), in chunks of at most `chunk_lines` lines.
+
+    One line per row, as DVC's confusion template counts lines, grouped by (actual,
+    predicted) in the order 0,0 / 0,1 / 1,0 / 1,1 rather than in row order (which the
+    scikit-learn engine's file follows): the rendered matrix is the same, and nothing
+    rows-sized is ever held (100M rows are 400 MB of CSV, streamed to the file).
+    """
+    yield b"actual,predicted\n"
+    cells = ((0, 0), (0, 1), (1, 0), (1, 1))
+    for (actual, predicted), count in zip(cells, counts, strict=True):
+        line = f"{actual},{predicted}\n".encode()
+        full, rest = divmod(count, chunk_lines)
+        if full:
+            chunk = line * chunk_lines
+            for _ in range(full):
+                yield chunk
+        if rest:
+            yield line * rest
+
+
+def calibration_edges(bins: int) -> np.ndarray:
+    """The bins' edges, rounded so that the CSV says 0.3, not 0.30000000000000004."""
+    return np.round(np.linspace(0.0, 1.0, bins + 1), 12)
+
+
 def calibration_table(scored: pd.DataFrame, bins: int) -> pd.DataFrame:
     """Reliability curve over equal-width probability bins; empty bins are left out.
 
@@ -67,7 +144,7 @@ def calibration_table(scored: pd.DataFrame, bins: int) -> pd.DataFrame:
     """
     probability = scored["probability"].to_numpy(dtype=float)
     actual = _actual(scored)
-    edges = np.round(np.linspace(0.0, 1.0, bins + 1), 12)  # 0.3, not 0.30000000000000004
+    edges = calibration_edges(bins)
     index = np.clip(np.searchsorted(edges, probability, side="right") - 1, 0, bins - 1)
     rows = []
     for position in range(bins):
@@ -75,16 +152,42 @@ def calibration_table(scored: pd.DataFrame, bins: int) -> pd.DataFrame:
         count = int(inside.sum())
         if count:
             rows.append(
-                {
-                    "bin_low": float(edges[position]),
-                    "bin_high": float(edges[position + 1]),
-                    "mean_predicted": float(probability[inside].mean()),
-                    "fraction_positive": float(actual[inside].mean()),
-                    "count": count,
-                }
+                _calibration_row(
+                    edges,
+                    position,
+                    float(probability[inside].mean()),
+                    float(actual[inside].mean()),
+                    count,
+                )
             )
-    columns = ["bin_low", "bin_high", "mean_predicted", "fraction_positive", "count"]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=CALIBRATION_COLUMNS)
+
+
+CALIBRATION_COLUMNS = ["bin_low", "bin_high", "mean_predicted", "fraction_positive", "count"]
+
+
+def calibration_from_sums(bins: int, sums: dict[int, tuple[int, Fraction, int]]) -> pd.DataFrame:
+    """`calibration_table` from each non-empty bin's (rows, sum of probabilities, positives),
+    by bin position: the sums exact (an integer, a fraction), each mean one rounding."""
+    edges = calibration_edges(bins)
+    rows = [
+        _calibration_row(edges, position, float(total / count), float(Fraction(hits, count)), count)
+        for position, (count, total, hits) in sorted(sums.items())
+        if count
+    ]
+    return pd.DataFrame(rows, columns=CALIBRATION_COLUMNS)
+
+
+def _calibration_row(
+    edges: np.ndarray, position: int, mean_predicted: float, fraction_positive: float, count: int
+) -> dict[str, Any]:
+    return {
+        "bin_low": float(edges[position]),
+        "bin_high": float(edges[position + 1]),
+        "mean_predicted": mean_predicted,
+        "fraction_positive": fraction_positive,
+        "count": count,
+    }
 
 
 def coefficient_table(model: Any) -> pd.DataFrame:
@@ -111,8 +214,15 @@ def thin(curve: pd.DataFrame, max_points: int) -> pd.DataFrame:
     """
     if len(curve) <= max_points:
         return curve
-    keep = np.unique(np.linspace(0, len(curve) - 1, max_points).round().astype(int))
-    return curve.iloc[keep].reset_index(drop=True)
+    return curve.iloc[thin_positions(len(curve), max_points)].reset_index(drop=True)
+
+
+def thin_positions(length: int, max_points: int) -> np.ndarray:
+    """The positions `thin` keeps of a curve of `length` points (all when it is short): the
+    one rule, also applied on Spark before anything is collected."""
+    if length <= max_points:
+        return np.arange(length)
+    return np.unique(np.linspace(0, length - 1, max_points).round().astype(int))
 
 
 def curve_tables(
@@ -121,12 +231,12 @@ def curve_tables(
     max_curve_points: int = 2000,
     ranked: Ranked | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Every per-split table, by curve name (the file names under plots/<split>/)."""
+    """Every per-split table but the confusion one (`confusion_table`, written apart: it is
+    rows-sized), by curve name (the file names under plots/<split>/)."""
     ranked = ranked or _ranked(scored)
     return {
         "roc": thin(roc_table(scored, ranked), max_curve_points),
         "precision_recall": thin(precision_recall_table(scored, ranked), max_curve_points),
-        "confusion": confusion_table(scored),
         "calibration": calibration_table(scored, calibration_bins),
     }
 

@@ -73,23 +73,22 @@ def precision_recall_figure(
     return figure
 
 
-def confusion_figure(tables: dict[str, pd.DataFrame]) -> Figure:
-    """One 2x2 count matrix per split (ConfusionMatrixDisplay; rows actual, columns predicted)."""
+def confusion_figure(metrics: dict[str, dict[str, Any]]) -> Figure:
+    """One 2x2 count matrix per split (ConfusionMatrixDisplay; rows actual, columns predicted),
+    from the split's counts in metrics.json: the counts its confusion CSV holds line by line,
+    so either engine draws it without reading that rows-sized file back."""
     from sklearn.metrics import ConfusionMatrixDisplay
 
-    from stages.core.metrics import confusion_counts
-
-    figure = _figure(4 * len(tables), 3.6)
-    panels = figure.subplots(1, len(tables), squeeze=False)
-    for axes, (split, table) in zip(panels[0], tables.items(), strict=True):
-        actual, predicted = (table[c].to_numpy().astype(int) for c in ("actual", "predicted"))
-        # confusion_matrix's counts (rows actual, columns predicted), in one counting pass.
-        counts = np.asarray(confusion_counts(actual, predicted)).reshape(2, 2)
+    figure = _figure(4 * len(metrics), 3.6)
+    panels = figure.subplots(1, len(metrics), squeeze=False)
+    for axes, (split, values) in zip(panels[0], metrics.items(), strict=True):
+        # confusion_matrix's layout: rows actual, columns predicted.
+        counts = np.asarray([values[key] for key in ("tn", "fp", "fn", "tp")]).reshape(2, 2)
         display = ConfusionMatrixDisplay(counts, display_labels=["0", "1"])
         display.plot(ax=axes, cmap="Blues", colorbar=False, text_kw={"fontsize": 12})
         axes.set_xlabel("predicted")
         axes.set_ylabel("actual")
-        axes.set_title(f"{split}: {int(np.trace(counts))}/{len(table)} right")
+        axes.set_title(f"{split}: {int(np.trace(counts))}/{values['n']} right")
     figure.suptitle("Confusion matrix")
     figure.tight_layout()
     return figure
@@ -158,7 +157,8 @@ def _finish(axes: Axes, title: str, xlabel: str, ylabel: str) -> None:
 def all_figures(
     tables: dict[str, dict[str, pd.DataFrame]], coefficients: pd.DataFrame, metrics: dict[str, Any]
 ) -> dict[str, Figure]:
-    """name → figure, for tables[split][curve] as written by evaluate."""
+    """name → figure, for tables[split][curve] as written by evaluate (the confusion matrix
+    from the counts in `metrics`)."""
 
     def by_split(curve: str) -> dict[str, pd.DataFrame]:
         return {split: curves[curve] for split, curves in tables.items()}
@@ -166,7 +166,7 @@ def all_figures(
     figures = {
         "roc": roc_figure(by_split("roc"), metrics),
         "precision_recall": precision_recall_figure(by_split("precision_recall"), metrics),
-        "confusion": confusion_figure(by_split("confusion")),
+        "confusion": confusion_figure({split: metrics[split] for split in tables}),
         "calibration": calibration_figure(by_split("calibration")),
     }
     if len(coefficients):

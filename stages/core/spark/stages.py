@@ -8,13 +8,17 @@ differences of form:
   `__row` + 2); encoded categorical columns stay text (unseen categories missing);
 - what the split tables were made from is in `data/split/source.json`;
 - the fitted artifacts are the scikit-learn objects the other engine stores, holding the
-  values Spark learned (stages/core/spark/fit.py), so the chain scores without Spark.
+  values Spark learned (stages/core/spark/fit.py), so the chain scores without Spark;
+- evaluate's metrics and plot tables come from aggregates on Spark
+  (stages/core/spark/evaluate.py), never from rows collected here; its confusion CSV is
+  grouped by cell, not in row order.
 
 Determinism (DVC compares bytes): statistics that sum doubles (means, variances) are
 computed in one task, in row order (`in_order`), since merging partial sums in arrival
 order, or adding rows in a layout-dependent order, changes the last bits between runs;
 MLlib fits on exactly two partitions sorted by `__row`, whose two partial gradients add
-to the same bits in either order; collected scores are ordered by `__row`.
+to the same bits in either order; predict's collected scores are ordered by `__row`;
+evaluate sums integers only (stages/core/spark/evaluate.py).
 """
 
 from __future__ import annotations
@@ -631,15 +635,20 @@ def probability_of(
 
 
 def evaluate(params: Params, args: argparse.Namespace) -> None:
+    """Scores both splits into `data/scored` on Spark, then metrics and plot tables from
+    aggregates over those rows (stages/core/spark/evaluate.py): nothing per row is
+    collected, so the split never has to fit in this process."""
     from pyspark.sql import functions as F
 
-    from stages.core.metrics import classification_metrics, summary_lines
-    from stages.evaluate import cross_validation_metrics, majority_class, write_plots
+    from stages.core.metrics import summary_lines
+    from stages.core.plot_data import confusion_chunks
+    from stages.core.spark.evaluate import SplitEvaluation, evaluate_split
+    from stages.evaluate import cross_validation_metrics, majority_of_counts, write_plot_files
 
     model, record = read_fitted(MODEL_PATH)
     check_fitted({MODEL_PATH: record}, params, args.params, allow_stale=args.allow_stale)
-    threshold = params.predict.threshold
-    scored: dict[str, pd.DataFrame] = {}
+    threshold, plots = params.predict.threshold, params.plots
+    results: dict[str, SplitEvaluation] = {}
     with spark_session() as spark:
         for split in SPLITS:
             df = read(spark, SCALED_DIR, split)
@@ -650,22 +659,29 @@ def evaluate(params: Params, args: argparse.Namespace) -> None:
                 probability.alias("probability"),
             ).withColumn("predicted", (F.col("probability") >= threshold).cast("tinyint"))
             write(table, SCORED_DIR, split, params)
-            # Only the two columns the metrics and curves need come back, in row order.
-            frame = read(spark, SCORED_DIR, split).orderBy(ROW).toArrow().to_pandas()
-            scored[split] = frame.set_index(ROW)[["actual", "probability", "predicted"]]
-    majority = majority_class(scored["train"]["actual"])
+            scored = read(spark, SCORED_DIR, split)
+            results[split] = evaluate_split(scored, plots.calibration_bins, plots.max_curve_points)
+    train = results["train"]
+    majority = majority_of_counts({value: train.rows_of_class(value) for value in (0, 1)})
     metrics: dict[str, Any] = {
         split: {
-            **classification_metrics(s["actual"], s["probability"], threshold),
-            "baseline_accuracy": float((s["actual"] == majority).mean()),
+            **result.metrics(),
+            "baseline_accuracy": float(
+                np.float64(result.rows_of_class(majority)) / sum(result.counts)
+            ),
         }
-        for split, s in scored.items()
+        for split, result in results.items()
     }
     cv = cross_validation_metrics(read_json(SEARCH_PATH))
     if cv is not None:
         metrics["cv"] = cv
     write_json(metrics, METRICS_PATH)
-    write_plots(model, scored, metrics, params)
+    write_plot_files(
+        model,
+        {split: result.tables for split, result in results.items()},
+        {split: confusion_chunks(result.counts) for split, result in results.items()},
+        metrics,
+    )
     for line in summary_lines(metrics):
         print(line)
 
