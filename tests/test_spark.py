@@ -334,6 +334,35 @@ def test_a_failed_write_leaves_the_previous_output(spark: Any, tmp_path: Path) -
 
 
 @spark_test
+def test_tables_written_in_one_job_are_the_bytes_each_gets_alone(
+    spark: Any, tmp_path: Path
+) -> None:
+    from pyspark.sql import functions as F
+
+    from stages.core.spark import io
+
+    df = io.read_csv_text(spark, TITANIC)
+    sexes = ("male", "female")
+    together = {tmp_path / "together" / sex: df.where(F.col("Sex") == sex) for sex in sexes}
+    written = io.write_tables(together, key=[ID], partitions=3)
+    assert {path.name: w.rows for path, w in written.items()} == {"male": 577, "female": 314}
+    for sex in sexes:
+        alone = tmp_path / "alone" / sex
+        io.write_parquet(df.where(F.col("Sex") == sex), alone, key=[ID], partitions=3)
+        assert folder_bytes(tmp_path / "together" / sex) == folder_bytes(alone)
+    # File i holds the rows `repartition(3, key)` puts in partition i, in key order.
+    placed = (
+        df.where(F.col("Sex") == "female")
+        .repartition(3, ID)
+        .select(ID, F.spark_partition_id().alias("partition"))
+        .toPandas()
+    )
+    for i in range(3):
+        ids = pd.read_parquet(tmp_path / "together" / "female" / f"part-0000{i}.parquet")[ID]
+        assert ids.tolist() == sorted(placed.loc[placed["partition"] == i, ID])
+
+
+@spark_test
 def test_an_empty_partition_still_gets_its_file(spark: Any, tmp_path: Path) -> None:
     from stages.core.spark import io
 

@@ -44,6 +44,7 @@ PART_NAME = "part-{:05d}.parquet"
 PARQUET_OPTIONS: dict[str, Any] = {"compression": "snappy", "write_statistics": True}
 ROW_GROUP_ROWS = 131_072
 UNSORTABLE = ("map", "struct<", "array<", "binary", "vector")
+FILE_COLUMN = "__file"  # write_tables: which table and file a row goes to
 
 
 @dataclass(frozen=True)
@@ -85,26 +86,68 @@ def write_parquet(
     `key`: the columns rows are hash-partitioned by (an id, ideally). `sort_by`: the order
     inside each file, by default the key then every other sortable column, which is a
     total order up to identical rows (whose bytes are identical anyway)."""
+    return write_tables({Path(path): df}, key=key, partitions=partitions, sort_by=sort_by)[
+        Path(path)
+    ]
+
+
+def write_tables(
+    tables: dict[Path, DataFrame],
+    *,
+    key: list[str],
+    partitions: int,
+    sort_by: list[str] | None = None,
+) -> dict[Path, Written]:
+    """`write_parquet` for several tables of one schema (a train and a test split, say) in
+    a single Spark job: each job costs a round trip and Python workers on the executors,
+    the larger part of a stage's time on small data. Each table's files are the bytes
+    `write_parquet` gives it alone: row r of table t goes to file
+    t·partitions + pmod(hash(key), partitions), the partition `repartition(partitions,
+    key)` would give it, sorted the same way."""
+    from pyspark.sql import functions as F
+
     if partitions < 1:
         raise ValueError(f"partitions must be >= 1, got {partitions}")
-    path = Path(path).absolute()
-    order = sort_by or [*key, *(c for c in sortable_columns(df) if c not in key)]
-    schema = arrow_schema(df)
-    tmp = path.parent / f".{path.name}.writing-{uuid.uuid4().hex[:12]}"
-    tmp.mkdir(parents=True)
+    if not tables:
+        return {}
+    paths = [Path(path).absolute() for path in tables]
+    frames = list(tables.values())
+    first = frames[0]
+    order = sort_by or [*key, *(c for c in sortable_columns(first) if c not in key)]
+    schema = arrow_schema(first)
+    bucket = F.pmod(F.hash(*(F.col(c) for c in key)), F.lit(partitions))
+    tagged = None
+    for index, df in enumerate(frames):
+        if df.columns != first.columns:
+            raise ValueError(f"write_tables: {paths[index]} has other columns than {paths[0]}")
+        one = df.withColumn(FILE_COLUMN, F.lit(index * partitions) + bucket)
+        tagged = one if tagged is None else tagged.unionByName(one)
+    assert tagged is not None
+    temporary = [path.parent / f".{path.name}.writing-{uuid.uuid4().hex[:12]}" for path in paths]
     try:
-        laid_out = df.repartition(partitions, *key).sortWithinPartitions(*order)
-        counts = _write_partitions(laid_out, tmp, schema)
-        for index in range(partitions):  # Spark may skip a partition with no rows
-            if index not in counts:
-                _write_empty(schema, tmp / PART_NAME.format(index))
-                counts[index] = 0
-        _replace(tmp, path)
+        for tmp in temporary:
+            tmp.mkdir(parents=True)
+        laid_out = tagged.repartition(len(paths) * partitions, FILE_COLUMN).sortWithinPartitions(
+            FILE_COLUMN, *order
+        )
+        counts = _write_files(laid_out, [str(tmp) for tmp in temporary], partitions, schema)
+        written = {}
+        for index, (tmp, path) in enumerate(zip(temporary, paths, strict=True)):
+            rows = 0
+            for part in range(partitions):  # Spark skips the files of a bucket with no rows
+                file = index * partitions + part
+                if file not in counts:
+                    _write_empty(schema, tmp / PART_NAME.format(part))
+                rows += counts.get(file, 0)
+            files = tuple(PART_NAME.format(part) for part in range(partitions))
+            written[path] = Written(path, files, rows)
+        for tmp, path in zip(temporary, paths, strict=True):
+            _replace(tmp, path)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        for tmp in temporary:
+            shutil.rmtree(tmp, ignore_errors=True)
         raise
-    files = tuple(PART_NAME.format(index) for index in range(partitions))
-    return Written(path, files, sum(counts.values()))
+    return {Path(original): written[path] for original, path in zip(tables, paths, strict=True)}
 
 
 def _write_empty(schema: pa.Schema, target: Path) -> None:
@@ -113,52 +156,61 @@ def _write_empty(schema: pa.Schema, target: Path) -> None:
         pass
 
 
-def _write_partitions(df: DataFrame, folder: Path, schema: pa.Schema) -> dict[int, int]:
-    """Each partition writes its own file from the executor; {partition: rows}.
+def _write_files(
+    df: DataFrame, folders: list[str], partitions: int, schema: pa.Schema
+) -> dict[int, int]:
+    """Each task writes the files of the FILE_COLUMN values it holds (rows sorted by it, so
+    each file is one run of rows), from the executor; {file: rows}.
 
     Row groups hold exactly ROW_GROUP_ROWS rows (the last one fewer), re-cut from however
     Spark batched the rows (spark.sql.execution.arrow.maxRecordsPerBatch), so a different
     batch setting on another cluster gives the same bytes."""
-    folder_text = str(folder)
     schema_bytes = schema.serialize().to_pybytes()
     options = dict(PARQUET_OPTIONS)
-    part_name, group_rows = PART_NAME, ROW_GROUP_ROWS
+    part_name, group_rows, file_column = PART_NAME, ROW_GROUP_ROWS, FILE_COLUMN
 
     # Self-contained on purpose: cloudpickle ships this closure by value to the executors'
     # Python, where this project's modules need not be importable.
     def write(batches: Any) -> Any:
+        import itertools
         import os as _os
 
         import pyarrow as _pa
+        import pyarrow.compute as _pc
         import pyarrow.parquet as _pq
-        from pyspark import TaskContext
 
         file_schema = _pa.ipc.read_schema(_pa.py_buffer(schema_bytes))
-        partition = TaskContext.get().partitionId()
-        target = _os.path.join(folder_text, part_name.format(partition))
-        writing = target + ".tmp"
-        rows, pending = 0, []
-        with _pq.ParquetWriter(writing, file_schema, **options) as writer:
-            for batch in batches:
-                rows += batch.num_rows
-                pending.append(batch)
-                # Spark's batches may say "not null" where the schema does not: cast, so the
-                # file's schema never depends on what the optimizer inferred.
-                held = _pa.Table.from_batches(pending).cast(file_schema)
-                while held.num_rows >= group_rows:
-                    writer.write_table(held.slice(0, group_rows).combine_chunks())
-                    held = held.slice(group_rows)
-                pending = held.to_batches()
-            if pending:
-                last = _pa.Table.from_batches(pending).cast(file_schema)
-                writer.write_table(last.combine_chunks())
-        _os.replace(writing, target)  # a retried task rewrites the same name
-        yield _pa.RecordBatch.from_pydict(
-            {"partition": _pa.array([partition], _pa.int32()), "rows": [rows]}
-        )
 
-    result = df.mapInArrow(write, "partition int, rows long").toArrow()
-    return dict(zip(result["partition"].to_pylist(), result["rows"].to_pylist(), strict=True))
+        def runs() -> Any:  # (file, table) pieces in stream order, the file column dropped
+            for batch in batches:
+                table = _pa.Table.from_batches([batch])
+                for file in _pc.unique(table[file_column]).to_pylist():
+                    piece = table.filter(_pc.equal(table[file_column], file))
+                    yield file, piece.drop_columns([file_column])
+
+        for file, pieces in itertools.groupby(runs(), key=lambda run: run[0]):
+            target = _os.path.join(folders[file // partitions], part_name.format(file % partitions))
+            writing = target + ".tmp"
+            rows, held = 0, None
+            with _pq.ParquetWriter(writing, file_schema, **options) as writer:
+                for _, piece in pieces:
+                    rows += piece.num_rows
+                    # Spark's batches may say "not null" where the schema does not: cast, so
+                    # the file's schema never depends on what the optimizer inferred.
+                    piece = piece.cast(file_schema)
+                    held = piece if held is None else _pa.concat_tables([held, piece])
+                    while held.num_rows >= group_rows:
+                        writer.write_table(held.slice(0, group_rows).combine_chunks())
+                        held = held.slice(group_rows)
+                if held is not None and held.num_rows:
+                    writer.write_table(held.combine_chunks())
+            _os.replace(writing, target)  # a retried task rewrites the same name
+            yield _pa.RecordBatch.from_pydict(
+                {"file": _pa.array([file], _pa.int32()), "rows": [rows]}
+            )
+
+    result = df.mapInArrow(write, "file int, rows long").toArrow()
+    return dict(zip(result["file"].to_pylist(), result["rows"].to_pylist(), strict=True))
 
 
 def _replace(tmp: Path, path: Path) -> None:

@@ -3,7 +3,7 @@
 Same inputs, outputs, checks and printed lines as the scikit-learn engine, with these
 differences of form:
 - tables are Parquet folders (`data/split/train.parquet/part-00000.parquet` ...) written
-  byte-deterministically by `io.write_parquet`, laid out by `__row`, each row's 0-based
+  byte-deterministically by `io.write_tables`, laid out by `__row`, each row's 0-based
   position in the raw file (what the in-process engine keeps as the row label: line =
   `__row` + 2); encoded categorical columns stay text (unseen categories missing);
 - what the split tables were made from is in `data/split/source.json`;
@@ -73,12 +73,15 @@ TRAIN_PARTITIONS = 2  # see the module docstring: two partial sums add alike in 
 # --- tables -------------------------------------------------------------------------------
 
 
-def write(df: DataFrame, folder: Path, split: str, params: Params) -> int:
-    """One split's table, byte-deterministic; its row count."""
-    written = io.write_parquet(
-        df, table_path(folder, split), key=[ROW], partitions=params.engine.partitions, sort_by=[ROW]
+def write_splits(tables: dict[str, DataFrame], folder: Path, params: Params) -> dict[str, int]:
+    """Each split's table under `folder`, byte-deterministic, in one Spark job; row counts."""
+    written = io.write_tables(
+        {table_path(folder, split): df for split, df in tables.items()},
+        key=[ROW],
+        partitions=params.engine.partitions,
+        sort_by=[ROW],
     )
-    return written.rows
+    return {split: written[table_path(folder, split)].rows for split in tables}
 
 
 def read(spark: SparkSession, folder: Path, split: str) -> DataFrame:
@@ -254,15 +257,11 @@ def split(params: Params, args: argparse.Namespace) -> None:
         table = typed(raw, params, source, labelled=True).withColumn(data.target, label)
         table = with_test_flag(spark, table, params, source)
         check_split_classes(table, params, source, negative)
-        counts = {
-            split: write(
-                table.where(F.col("__test") == (split == "test")).drop("__test"),
-                SPLIT_DIR,
-                split,
-                params,
-            )
+        tables = {
+            split: table.where(F.col("__test") == (split == "test")).drop("__test")
             for split in SPLITS
         }
+        counts = write_splits(tables, SPLIT_DIR, params)
         raw.unpersist()
     sha256 = file_sha256(source)
     write_json(source_record(source, sha256, (negative, data.positive_label), params), SOURCE_PATH)
@@ -348,8 +347,7 @@ def featurize(params: Params, args: argparse.Namespace) -> None:
         for df in outputs.values():
             spark_featurize.raise_log1p(df, derive, ROW, source)
         check_full(outputs, [c for c in derive if c in params.features.columns], params, source)
-        for split, df in outputs.items():
-            write(df, FEATURED_DIR, split, params)
+        write_splits(outputs, FEATURED_DIR, params)
     featurizer = build_featurizer(params)
     featurizer.feature_names_in_ = np.asarray(kept, dtype=object)
     featurizer.n_features_in_ = len(kept)
@@ -427,8 +425,7 @@ def impute(params: Params, args: argparse.Namespace) -> None:
             )
             for split, df in tables.items()
         }
-        for split, df in outputs.items():
-            write(df, IMPUTED_DIR, split, params)
+        write_splits(outputs, IMPUTED_DIR, params)
     step = build_impute_step(params)
     types = step.named_steps["types"]
     types.feature_names_in_ = np.asarray(params.features.columns, dtype=object)
@@ -497,9 +494,11 @@ def rewrite_columns(
     they are), written to `folder`; the columns' names (the row-order key left out)."""
     from pyspark.sql import functions as F
 
-    for split, df in tables.items():
-        columns = [new[c].alias(c) if c in new else F.col(c) for c in df.columns]
-        write(df.select(*columns), folder, split, params)
+    rewritten = {
+        split: df.select(*(new[c].alias(c) if c in new else F.col(c) for c in df.columns))
+        for split, df in tables.items()
+    }
+    write_splits(rewritten, folder, params)
     return [c for c in tables["train"].columns if c != ROW]
 
 
@@ -650,15 +649,17 @@ def evaluate(params: Params, args: argparse.Namespace) -> None:
     threshold, plots = params.predict.threshold, params.plots
     results: dict[str, SplitEvaluation] = {}
     with spark_session() as spark:
-        for split in SPLITS:
-            df = read(spark, SCALED_DIR, split)
-            probability = probability_of(model, params)
-            table = df.select(
+        probability = probability_of(model, params)
+        tables = {
+            split: df.select(
                 F.col(ROW),
                 F.col(params.data.target).cast("long").alias("actual"),
                 probability.alias("probability"),
             ).withColumn("predicted", (F.col("probability") >= threshold).cast("tinyint"))
-            write(table, SCORED_DIR, split, params)
+            for split, df in read_both(spark, SCALED_DIR).items()
+        }
+        write_splits(tables, SCORED_DIR, params)
+        for split in SPLITS:
             scored = read(spark, SCORED_DIR, split)
             results[split] = evaluate_split(scored, plots.calibration_bins, plots.max_curve_points)
     train = results["train"]
