@@ -98,6 +98,9 @@ class EngineParams(_Section):
 
     name: Literal["sklearn", "spark"] = "sklearn"
     partitions: int = Field(default=4, ge=1, le=100_000)  # Parquet files per Spark table
+    # Partitions MLlib fits on. 1: the same coefficients to the last bit on any cluster;
+    # more: a parallel fit whose last bits follow the order tasks finish (README).
+    fit_partitions: int = Field(default=1, ge=1, le=100_000)
 
 
 ImputeStrategy = Literal["mean", "median", "most_frequent", "constant"]

@@ -16,8 +16,11 @@ differences of form:
 Determinism (DVC compares bytes): statistics that sum doubles (means, variances) are
 computed in one task, in row order (`in_order`), since merging partial sums in arrival
 order, or adding rows in a layout-dependent order, changes the last bits between runs;
-MLlib fits on exactly two partitions sorted by `__row`, whose two partial gradients add
-to the same bits in either order; predict's collected scores are ordered by `__row`;
+MLlib fits on `engine.fit_partitions` partitions sorted by `__row`, by default one: its
+summary statistics merge partition results as they arrive with an asymmetric update
+(mean += delta·w_other/w_total), so with two or more partitions the coefficients' last
+bits follow the order tasks finish (7e-12 apart between two runs on a 2-worker cluster);
+predict's collected scores are ordered by `__row`;
 evaluate sums integers only (stages/core/spark/evaluate.py).
 """
 
@@ -67,7 +70,6 @@ if TYPE_CHECKING:
 
 ROW = "__row"
 SOURCE_PATH = SPLIT_DIR / "source.json"
-TRAIN_PARTITIONS = 2  # see the module docstring: two partial sums add alike in either order
 
 
 # --- tables -------------------------------------------------------------------------------
@@ -295,7 +297,9 @@ def with_test_flag(spark: SparkSession, df: DataFrame, params: Params, source: s
     # the test positions (a quarter of the rows, 8 bytes each) are joined back by position.
     positions = spark.createDataFrame(pd.DataFrame({ROW: np.sort(test).astype("int64")}))
     marked = positions.withColumn("__in_test", F.lit(True))
-    joined = df.join(marked, on=ROW, how="left")
+    # Broadcast: each executor holds the positions (8 bytes a test row), so the table
+    # itself is never shuffled for the join.
+    joined = df.join(F.broadcast(marked), on=ROW, how="left")
     return joined.withColumn("__test", F.coalesce(F.col("__in_test"), F.lit(False))).drop(
         "__in_test"
     )
@@ -603,7 +607,8 @@ def train(params: Params, args: argparse.Namespace) -> None:
     with spark_session() as spark:
         rows = read(spark, SCALED_DIR, "train")
         lists = categories_of(rows, list(params.features.categorical))
-        laid_out = rows.repartition(TRAIN_PARTITIONS, ROW).sortWithinPartitions(ROW)
+        partitions = params.engine.fit_partitions  # 1: deterministic (module docstring)
+        laid_out = rows.repartition(partitions, ROW).sortWithinPartitions(ROW)
         vectors = fit.design_vector(laid_out, numeric, lists)
         trained = fit.logistic_regression(vectors, "features", target, logistic_settings(params))
     design = build_design(params)
