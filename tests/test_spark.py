@@ -276,14 +276,16 @@ from stages.core.spark import io
 from stages.core.spark.connect import spark_session
 with spark_session(remote=sys.argv[1]) as spark:
     df = io.read_csv_text(spark, Path(sys.argv[2]))
-    io.write_parquet(df, Path(sys.argv[3]), key=["PassengerId"], partitions=3)
+    io.write_parquet(df, Path(sys.argv[3]), key=["PassengerId"], partitions=3, local_rows=0)
 """
 
 
 def write_titanic(spark: Any, out: Path) -> Any:
+    """Titanic written by the executors (local_rows=0: not collected, however small)."""
     from stages.core.spark import io
 
-    return io.write_parquet(io.read_csv_text(spark, TITANIC), out, key=[ID], partitions=3)
+    df = io.read_csv_text(spark, TITANIC)
+    return io.write_parquet(df, out, key=[ID], partitions=3, local_rows=0)
 
 
 def folder_bytes(folder: Path) -> dict[str, str]:
@@ -321,6 +323,22 @@ def test_parquet_is_byte_identical_across_processes(
 
 
 @spark_test
+def test_a_small_table_written_here_is_the_bytes_the_executors_write(
+    spark: Any, tmp_path: Path
+) -> None:
+    """Up to io.LOCAL_ROWS rows the stage process writes the files itself (no executor
+    Python workers to start), with the same writer function: the same bytes."""
+    from stages.core.spark import io
+
+    by_executors = write_titanic(spark, tmp_path / "executors")
+    here = io.write_parquet(
+        io.read_csv_text(spark, TITANIC), tmp_path / "here", key=[ID], partitions=3
+    )
+    assert here.rows == by_executors.rows == 891
+    assert folder_bytes(tmp_path / "here") == folder_bytes(tmp_path / "executors")
+
+
+@spark_test
 def test_a_failed_write_leaves_the_previous_output(spark: Any, tmp_path: Path) -> None:
     from stages.core.spark import io
 
@@ -344,7 +362,7 @@ def test_tables_written_in_one_job_are_the_bytes_each_gets_alone(
     df = io.read_csv_text(spark, TITANIC)
     sexes = ("male", "female")
     together = {tmp_path / "together" / sex: df.where(F.col("Sex") == sex) for sex in sexes}
-    written = io.write_tables(together, key=[ID], partitions=3)
+    written = io.write_tables(together, key=[ID], partitions=3, local_rows=0)
     assert {path.name: w.rows for path, w in written.items()} == {"male": 577, "female": 314}
     for sex in sexes:
         alone = tmp_path / "alone" / sex

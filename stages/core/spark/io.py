@@ -45,6 +45,10 @@ PARQUET_OPTIONS: dict[str, Any] = {"compression": "snappy", "write_statistics": 
 ROW_GROUP_ROWS = 131_072
 UNSORTABLE = ("map", "struct<", "array<", "binary", "vector")
 FILE_COLUMN = "__file"  # write_tables: which table and file a row goes to
+# Tables of at most this many rows in all are written by the stage process itself (a few
+# MB): the executors' Python workers cost ~2 s to start for each new session, most of a
+# Spark stage's time on small data. Same writer code, same bytes (tested).
+LOCAL_ROWS = 100_000
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,7 @@ def write_parquet(
     key: list[str],
     partitions: int,
     sort_by: list[str] | None = None,
+    local_rows: int = LOCAL_ROWS,
 ) -> Written:
     """Write df as `partitions` Parquet files under `path`, byte-identical for the same rows
     whatever the process, core count or cluster; replaces `path` only once all is written.
@@ -86,9 +91,10 @@ def write_parquet(
     `key`: the columns rows are hash-partitioned by (an id, ideally). `sort_by`: the order
     inside each file, by default the key then every other sortable column, which is a
     total order up to identical rows (whose bytes are identical anyway)."""
-    return write_tables({Path(path): df}, key=key, partitions=partitions, sort_by=sort_by)[
-        Path(path)
-    ]
+    written = write_tables(
+        {Path(path): df}, key=key, partitions=partitions, sort_by=sort_by, local_rows=local_rows
+    )
+    return written[Path(path)]
 
 
 def write_tables(
@@ -97,13 +103,15 @@ def write_tables(
     key: list[str],
     partitions: int,
     sort_by: list[str] | None = None,
+    local_rows: int = LOCAL_ROWS,
 ) -> dict[Path, Written]:
     """`write_parquet` for several tables of one schema (a train and a test split, say) in
     a single Spark job: each job costs a round trip and Python workers on the executors,
     the larger part of a stage's time on small data. Each table's files are the bytes
     `write_parquet` gives it alone: row r of table t goes to file
     t·partitions + pmod(hash(key), partitions), the partition `repartition(partitions,
-    key)` would give it, sorted the same way."""
+    key)` would give it, sorted the same way. Up to `local_rows` rows in all, the sorted
+    rows are collected and written here by the same writer function the executors run."""
     from pyspark.sql import functions as F
 
     if partitions < 1:
@@ -127,10 +135,17 @@ def write_tables(
     try:
         for tmp in temporary:
             tmp.mkdir(parents=True)
-        laid_out = tagged.repartition(len(paths) * partitions, FILE_COLUMN).sortWithinPartitions(
-            FILE_COLUMN, *order
-        )
-        counts = _write_files(laid_out, [str(tmp) for tmp in temporary], partitions, schema)
+        writer = _file_writer([str(tmp) for tmp in temporary], partitions, schema)
+        if tagged.limit(local_rows + 1).count() <= local_rows:
+            collected = tagged.orderBy(FILE_COLUMN, *order).toArrow()
+            results = list(writer(iter(collected.to_batches())))
+        else:
+            laid_out = tagged.repartition(len(paths) * partitions, FILE_COLUMN)
+            laid_out = laid_out.sortWithinPartitions(FILE_COLUMN, *order)
+            results = laid_out.mapInArrow(writer, "file int, rows long").toArrow().to_batches()
+        counts: dict[int, int] = {}
+        for batch in results:
+            counts.update(zip(batch["file"].to_pylist(), batch["rows"].to_pylist(), strict=True))
         written = {}
         for index, (tmp, path) in enumerate(zip(temporary, paths, strict=True)):
             rows = 0
@@ -156,11 +171,10 @@ def _write_empty(schema: pa.Schema, target: Path) -> None:
         pass
 
 
-def _write_files(
-    df: DataFrame, folders: list[str], partitions: int, schema: pa.Schema
-) -> dict[int, int]:
-    """Each task writes the files of the FILE_COLUMN values it holds (rows sorted by it, so
-    each file is one run of rows), from the executor; {file: rows}.
+def _file_writer(folders: list[str], partitions: int, schema: pa.Schema) -> Any:
+    """The function that writes the files of the FILE_COLUMN values in a stream of Arrow
+    batches (rows sorted by it, so each file is one run of rows) and yields (file, rows)
+    batches: run by each executor task through mapInArrow, or here on collected rows.
 
     Row groups hold exactly ROW_GROUP_ROWS rows (the last one fewer), re-cut from however
     Spark batched the rows (spark.sql.execution.arrow.maxRecordsPerBatch), so a different
@@ -209,8 +223,7 @@ def _write_files(
                 {"file": _pa.array([file], _pa.int32()), "rows": [rows]}
             )
 
-    result = df.mapInArrow(write, "file int, rows long").toArrow()
-    return dict(zip(result["file"].to_pylist(), result["rows"].to_pylist(), strict=True))
+    return write
 
 
 def _replace(tmp: Path, path: Path) -> None:
