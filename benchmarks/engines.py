@@ -91,6 +91,22 @@ def engine_run(
     return result
 
 
+def spark_run(
+    args: argparse.Namespace, data: Path, workdir: Path, progress: Progress
+) -> dict[str, Any]:
+    """The Spark engine's repro on a local server of its own, and the server's memory."""
+    from scripts import spark_local
+
+    state = workdir / "spark-server"
+    started = time.monotonic()
+    with spark_local.local_server(state, master=args.master, memory=args.memory) as url:
+        result: dict[str, Any] = {"server_start_s": round(time.monotonic() - started, 1)}
+        server = spark_local.running(state)[0]
+        result["spark"] = engine_run("spark", data, workdir, url, progress, args.warm)
+        result["spark"]["server_peak_rss_mb"] = group_peaks_mb(server.pid)
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, help="synthetic rows to generate (or reuse)")
@@ -100,11 +116,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write the result here")
     parser.add_argument("--workdir", type=Path, help="keep the temporary projects here")
     parser.add_argument("--skip-sklearn", action="store_true", help="the Spark run only")
+    parser.add_argument("--skip-spark", action="store_true", help="the scikit-learn run only")
     parser.add_argument("--warm", action="store_true", help="rerun Spark on the warm server")
     args = parser.parse_args(argv)
     if (args.rows is None) == (args.data is None):
         parser.error("give --rows N (synthetic data) or --data CSV")
-    from scripts import spark_local
 
     load_before = os.getloadavg()
     with _workdir(args.workdir) as workdir:
@@ -118,13 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         result: dict[str, Any] = {"rows": count_rows(data), "master": args.master}
         if not args.skip_sklearn:
             result["sklearn"] = engine_run("sklearn", data, workdir, None, progress)
-        state = workdir / "spark-server"
-        started = time.monotonic()
-        with spark_local.local_server(state, master=args.master, memory=args.memory) as url:
-            result["server_start_s"] = round(time.monotonic() - started, 1)
-            server = spark_local.running(state)[0]
-            result["spark"] = engine_run("spark", data, workdir, url, progress, args.warm)
-            result["spark"]["server_peak_rss_mb"] = group_peaks_mb(server.pid)
+        if not args.skip_spark:
+            result.update(spark_run(args, data, workdir, progress))
     result["load_average"] = [round(x, 2) for x in (*load_before, *os.getloadavg())][::3]
     result["machine"] = machine()
     text = json.dumps(result, indent=2) + "\n"
