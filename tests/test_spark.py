@@ -409,6 +409,30 @@ def test_both_engines_split_every_titanic_row_alike(spark: Any) -> None:
 
 
 @spark_test
+def test_test_positions_reach_spark_as_a_bitmap(spark: Any) -> None:
+    """with_membership flags exactly the given positions, across bitmap chunks and bytes,
+    for rows past the last member too (BITMAP_ROWS made small to cross many chunks)."""
+    from pyspark.sql import functions as F
+
+    from stages.core.spark import split
+
+    rows = 5_000
+    members = np.sort(np.random.default_rng(3).choice(rows - 100, size=1_234, replace=False))
+    df = spark.range(rows).select(F.col("id").alias("pos"), (F.col("id") * 2).alias("x"))
+    original = split.BITMAP_ROWS
+    try:
+        split.BITMAP_ROWS = 512
+        flagged = split.with_membership(spark, df, "pos", members, "member").toPandas()
+    finally:
+        split.BITMAP_ROWS = original
+    flagged = flagged.sort_values("pos")
+    assert list(flagged.columns) == ["pos", "x", "member"]
+    expected = np.zeros(rows, dtype=bool)
+    expected[members] = True
+    assert flagged["member"].to_numpy().tolist() == expected.tolist()
+
+
+@spark_test
 def test_row_position_is_the_file_order_whatever_the_splits(spark: Any) -> None:
     """Without an id the key is the row's position; it must not depend on how Spark cut
     the file into partitions (here ~15 of 4 KiB) or on the core count."""

@@ -17,12 +17,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+import pandas as pd
+
 from stages.core.hash_split import threshold
 
 if TYPE_CHECKING:
-    from pyspark.sql import Column, DataFrame
+    from pyspark.sql import Column, DataFrame, SparkSession
 
 PARTITION_SHIFT = 33  # monotonically_increasing_id's layout
+BITMAP_ROWS = 1 << 16  # rows per chunk of the test-membership bitmap (8 KB of bits)
 
 
 def bucket(key: Column, random_state: int) -> Column:
@@ -74,3 +78,39 @@ def split(
         raise ValueError(f"split key column {key!r} has a missing value")
     mask = is_test(F.col(key), test_size, random_state)
     return df.where(~mask), df.where(mask)
+
+
+def with_membership(
+    spark: SparkSession, df: DataFrame, position: str, members: np.ndarray, name: str
+) -> DataFrame:
+    """df with `name`: True for the rows whose `position` is in `members` (positions in
+    [0, rows)), False for the others.
+
+    The notebook's split draws its test positions in this process (one global permutation,
+    as train_test_split does); they go to Spark as a bitmap, one bit a row in chunks of
+    BITMAP_ROWS (3.75 MB at 30M rows, broadcast with the join), not as a table of
+    positions (8 bytes a test row, which at 30M rows filled a 4 GB driver)."""
+    from pyspark.sql import functions as F
+
+    rows = int(members.max()) + 1 if members.size else 0
+    mask = np.zeros(rows, dtype=bool)
+    mask[members] = True
+    bits = np.packbits(mask, bitorder="little")  # row r: bit r % 8 of byte r // 8
+    chunk = BITMAP_ROWS // 8
+    chunks = pd.DataFrame(
+        {
+            "__chunk": np.arange(0, len(bits), chunk, dtype="int64") // chunk,
+            "__bits": [
+                bits[start : start + chunk].tobytes() for start in range(0, len(bits), chunk)
+            ],
+        }
+    )
+    table = spark.createDataFrame(chunks, "__chunk long, __bits binary")
+    at = F.col(position)
+    keyed = df.withColumn("__chunk", F.floor(at / BITMAP_ROWS).cast("long"))
+    joined = keyed.join(F.broadcast(table), on="__chunk", how="left")
+    within = at % BITMAP_ROWS
+    byte = F.substring(F.col("__bits"), (F.floor(within / 8) + 1).cast("int"), 1)
+    value = F.conv(F.hex(byte), 16, 10).cast("int")
+    bit = F.shiftright(value, (within % 8).cast("int")).bitwiseAND(F.lit(1)) == 1
+    return joined.withColumn(name, F.coalesce(bit, F.lit(False))).drop("__chunk", "__bits")

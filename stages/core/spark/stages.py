@@ -61,7 +61,7 @@ from stages.core.fitted import check_fitted, fit_record, source_record
 from stages.core.spark import featurize as spark_featurize
 from stages.core.spark import fit, io, score
 from stages.core.spark.connect import spark_session
-from stages.core.spark.split import is_test, with_row_position
+from stages.core.spark.split import is_test, with_membership, with_row_position
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
@@ -293,16 +293,10 @@ def with_test_flag(spark: SparkSession, df: DataFrame, params: Params, source: s
         labels = df.orderBy(ROW).select(params.data.target).toArrow().column(0).to_numpy()
         stratify = pd.Series(labels)
     _, test = split_positions(rows, settings.test_size, settings.random_state, stratify)
-    # The notebook's split needs one global permutation: drawn here (numpy, as in process),
-    # the test positions (a quarter of the rows, 8 bytes each) are joined back by position.
-    positions = spark.createDataFrame(pd.DataFrame({ROW: np.sort(test).astype("int64")}))
-    marked = positions.withColumn("__in_test", F.lit(True))
-    # A shuffle join, not a broadcast: at 30M rows the 7.5M test positions do not fit a
-    # 4 GB driver's broadcast (measured), and the table's size has no bound.
-    joined = df.join(marked, on=ROW, how="left")
-    return joined.withColumn("__test", F.coalesce(F.col("__in_test"), F.lit(False))).drop(
-        "__in_test"
-    )
+    # The notebook's split needs one global permutation: drawn here (numpy, as in process);
+    # the test positions reach Spark as a bitmap (split.with_membership).
+    flagged = with_membership(spark, df, ROW, np.asarray(test, dtype="int64"), "__test")
+    return flagged.select(ROW, *(c for c in df.columns if c != ROW), "__test")
 
 
 def check_split_classes(df: DataFrame, params: Params, source: str, negative: Any) -> None:
