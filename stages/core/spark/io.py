@@ -4,19 +4,23 @@ DVC needs the same bytes for the same data (a `dvc repro --force` must leave dvc
 it was). Spark's own writer does not give them: part-file names carry a job UUID,
 `_SUCCESS` and `.crc` files appear, the Parquet footer lists column encodings in an
 unordered set (they differ between JVMs), and the number of files follows the core count.
-`write_parquet` therefore fixes everything that could vary:
+`write_tables` (and `write_parquet`, its one-table form) therefore fixes everything that
+could vary:
 
-- the layout: `repartition(partitions, *key)` (hash partitioning by the key: the same rows
-  land in the same partition whatever the cores or cluster) then `sortWithinPartitions`
-  on every sortable column (a total order, so ties cannot reorder rows);
-- the bytes: each partition is written by pyarrow from `mapInArrow`, with fixed options,
-  to a fixed name, `part-00000.parquet` ... (an empty partition still gets its file);
+- the layout: file i holds the rows `repartition(partitions, *key)` puts in partition i
+  (hash partitioning by the key: the same rows whatever the cores or cluster), sorted on
+  every sortable column (a total order, so ties cannot reorder rows);
+- the bytes: each file is written by pyarrow, with fixed options, to a fixed name,
+  `part-00000.parquet` ... (an empty one still gets its file), by one function: run by the
+  executors through `mapInArrow`, or, for tables up to LOCAL_ROWS rows, by this process
+  on the collected rows;
 - the commit: into a temporary folder next to the target, renamed into place at the end,
   so a failed write leaves the previous output intact and no half-written folder.
 
-Where the bytes go: the executors write the files themselves. In local mode (the local
-server of `make spark-up`, or a standalone cluster on this machine) executors share this
-filesystem, so the target is a workspace path as with the scikit-learn engine. On a real
+Where the bytes go: the executors write the files themselves (small tables aside). In
+local mode (the local server of `make spark-up`, or a standalone cluster on this machine)
+executors share this filesystem, so the target is a workspace path as with the
+scikit-learn engine. On a real
 cluster the path would be on storage every executor reaches (object storage, HDFS), and
 DVC, which cannot cache outputs outside the workspace, would track a small manifest
 (URI, schema, row count, fingerprint) instead of the data.
