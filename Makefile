@@ -81,7 +81,7 @@ report: setup ## Write reports/report.md (params, metrics, gate, diffs vs BASE=H
 
 test: setup ## Set up, then run the whole test suite: unit tests first, then end-to-end
 	pytest -m "not e2e" -n 2
-	pytest -m e2e -n 2 --dist loadgroup
+	pytest -m e2e -n 2 --dist loadfile
 
 # Share results (README, "Share results with your team"): push outputs and the run cache to
 # the default DVC remote, or pull this commit's outputs from it. scripts/remote.py keeps DVC's

@@ -203,11 +203,27 @@ def _spawn(state_dir: Path, name: str, args: list[str], env: dict[str, str]) -> 
     return proc
 
 
-def _wait_listening(state_dir: Path, proc: Proc, port: int, timeout: float) -> None:
-    """Until `port` accepts connections; a dead process or a timeout is an error."""
+class PortTaken(SparkLocalError):
+    """Another process bound the port between our check and the server's start."""
+
+
+CONNECT_READY = "Spark Connect server started at"  # the Connect server's log, once bound
+
+
+def _wait_listening(
+    state_dir: Path, proc: Proc, port: int, timeout: float, ready: str | None = None
+) -> None:
+    """Until `port` accepts connections and, with `ready`, the process's log has that line:
+    proof that this process, not another that took the port meanwhile (two test workers
+    starting servers at once), is the one listening. A dead process, a port taken or a
+    timeout is an error."""
+    log = state_dir / f"{proc.name}.log"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if _listening(port):
+        text = log.read_text(errors="replace") if ready and log.exists() else ""
+        if ready and "BindException" in text:
+            raise PortTaken(f"{proc.name}: 127.0.0.1:{port} was taken by another process")
+        if _listening(port) and (ready is None or ready in text):
             return
         if not proc.alive():
             raise SparkLocalError(
@@ -313,7 +329,7 @@ def _clear(state_dir: Path) -> None:
 
 def _finish(state_dir: Path, connect: Proc, port: int, timeout: float) -> str:
     try:
-        _wait_listening(state_dir, connect, port, timeout)
+        _wait_listening(state_dir, connect, port, timeout, ready=CONNECT_READY)
     except SparkLocalError:
         down(state_dir)
         raise
@@ -335,13 +351,21 @@ def up(
     if url:
         return url, False
     port = free_port(DEFAULT_PORT)
-    connect = _spawn(
-        state_dir,
-        "connect",
-        _connect_args(home, state_dir, master, port, memory),
-        _env(home, state_dir),
-    )
-    return _finish(state_dir, connect, port, timeout), True
+    for attempt in range(3):  # the port can be taken between free_port and the JVM's bind
+        connect = _spawn(
+            state_dir,
+            "connect",
+            _connect_args(home, state_dir, master, port, memory),
+            _env(home, state_dir),
+        )
+        try:
+            return _finish(state_dir, connect, port, timeout), True
+        except PortTaken:
+            if attempt == 2:
+                raise
+            _begin(state_dir, "local")  # _finish stopped and cleared it
+            port = free_port()
+    raise AssertionError("unreachable")
 
 
 def cluster_up(

@@ -223,20 +223,17 @@ def scoring(reproduced_copy: Path) -> Path:
 # Tests that run real `dvc` commands or stage processes in a project are end-to-end (`-m e2e`);
 # `pytest -m "not e2e"` runs the pure unit tests in seconds. A test is e2e when it uses one of
 # these fixtures or its module says so (`pytestmark = pytest.mark.e2e`).
-# Tests on a real Spark server also share one xdist worker (`--dist loadgroup`), so the
-# suite starts one server, not one per worker.
+# `make test` runs the end-to-end tests with `--dist loadfile`: each file's tests share one
+# xdist worker, so the Spark tests (all in tests/test_spark.py) start one server, not one
+# per worker. (`--dist loadgroup` would not do: with pytest 9.2, xdist 3.8's group suffix
+# on node ids no longer takes effect, and the groups were silently spread over workers.)
 E2E_FIXTURES = {"project", "reproduced", "reproduced_copy", "score", "scoring"}
 SPARK_FIXTURES = {"spark", "spark_remote", "spark_server"}
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        fixtures = set(getattr(item, "fixturenames", ()))
-        if SPARK_FIXTURES & fixtures:
-            item.add_marker(pytest.mark.e2e)
-            item.add_marker(pytest.mark.xdist_group("spark"))
-        elif E2E_FIXTURES & fixtures:
+        if (E2E_FIXTURES | SPARK_FIXTURES) & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.e2e)
 
 

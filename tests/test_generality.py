@@ -13,7 +13,7 @@ import yaml
 from stages.core.artifacts import SCORED_DIR, read_table, table_path
 from tests.conftest import Cli, ran_stages, run
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("census")]
+pytestmark = pytest.mark.e2e
 
 
 def census_like(rows: int, seed: int) -> pd.DataFrame:

@@ -31,7 +31,7 @@ import yaml
 from scripts.remote import diagnose
 from tests.conftest import ROOT, cli_env, clone_project, ran_stages, set_param
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("s3")]
+pytestmark = pytest.mark.e2e
 
 BUCKET = "team-bucket"
 REGION = "us-east-1"
