@@ -228,12 +228,11 @@ def _wait_listening(
         if not proc.alive():
             raise SparkLocalError(
                 f"{proc.name} exited before listening on 127.0.0.1:{port}: "
-                f"{_last_error(state_dir / f'{proc.name}.log')} (log: {state_dir}/{proc.name}.log)"
+                f"{_last_error(log)} (log: {log})"
             )
         time.sleep(0.25)
     raise SparkLocalError(
-        f"{proc.name} did not listen on 127.0.0.1:{port} within {timeout:.0f} s "
-        f"(log: {state_dir}/{proc.name}.log)"
+        f"{proc.name} did not listen on 127.0.0.1:{port} within {timeout:.0f} s (log: {log})"
     )
 
 

@@ -104,14 +104,11 @@ def cross_validation_metrics(search: dict[str, Any]) -> dict[str, Any] | None:
     return {key: value for key, value in search.items() if key not in ("enabled", "results")}
 
 
-def write_plots(
-    model: Any,
-    scored: dict[str, Any],
-    metrics: dict[str, Any],
-    params: Params,
-    ranked: dict[str, Ranked] | None = None,
-) -> None:
-    """The scikit-learn engine's plot tables, from each split's per-row scores."""
+def plot_tables(
+    scored: dict[str, Any], params: Params, ranked: dict[str, Ranked] | None = None
+) -> tuple[dict[str, dict[str, pd.DataFrame]], dict[str, list[bytes]]]:
+    """The scikit-learn engine's plot tables and confusion CSVs, from each split's per-row
+    scores (what `write_results` takes)."""
     from stages.core.plot_data import confusion_csv, confusion_table, curve_tables
 
     settings = params.plots
@@ -126,7 +123,25 @@ def write_plots(
     }
     # One line per row, formatted without pandas' loop (confusion_csv).
     confusion = {split: [confusion_csv(confusion_table(frame))] for split, frame in scored.items()}
+    return tables, confusion
+
+
+def write_results(
+    model: Any,
+    metrics: dict[str, Any],
+    tables: dict[str, dict[str, pd.DataFrame]],
+    confusion: Mapping[str, Iterable[bytes]],
+) -> None:
+    """What evaluate writes once both splits are scored, whichever engine scored them:
+    metrics.json (with the search's CV summary, if any), the plot files, and the closing
+    lines."""
+    cv = cross_validation_metrics(read_json(SEARCH_PATH))
+    if cv is not None:
+        metrics["cv"] = cv
+    write_json(metrics, METRICS_PATH)
     write_plot_files(model, tables, confusion, metrics)
+    for line in summary_lines(metrics):
+        print(line)
 
 
 def write_plot_files(
@@ -167,13 +182,7 @@ def main(argv: list[str] | None = None) -> None:
         scored, metrics, ranked = evaluate(model, tables, params)
     for split, frame in scored.items():
         write_table(frame, table_path(SCORED_DIR, split))
-    cv = cross_validation_metrics(read_json(SEARCH_PATH))
-    if cv is not None:
-        metrics["cv"] = cv
-    write_json(metrics, METRICS_PATH)
-    write_plots(model, scored, metrics, params, ranked)
-    for line in summary_lines(metrics):
-        print(line)
+    write_results(model, metrics, *plot_tables(scored, params, ranked))
 
 
 if __name__ == "__main__":

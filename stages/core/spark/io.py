@@ -116,40 +116,21 @@ def write_tables(
     t·partitions + pmod(hash(key), partitions), the partition `repartition(partitions,
     key)` would give it, sorted the same way. Up to `local_rows` rows in all, the sorted
     rows are collected and written here by the same writer function the executors run."""
-    from pyspark.sql import functions as F
-
     if partitions < 1:
         raise ValueError(f"partitions must be >= 1, got {partitions}")
     if not tables:
         return {}
     paths = [Path(path).absolute() for path in tables]
     frames = list(tables.values())
-    first = frames[0]
-    order = sort_by or [*key, *(c for c in sortable_columns(first) if c not in key)]
-    schema = arrow_schema(first)
-    bucket = F.pmod(F.hash(*(F.col(c) for c in key)), F.lit(partitions))
-    tagged = None
-    for index, df in enumerate(frames):
-        if df.columns != first.columns:
-            raise ValueError(f"write_tables: {paths[index]} has other columns than {paths[0]}")
-        one = df.withColumn(FILE_COLUMN, F.lit(index * partitions) + bucket)
-        tagged = one if tagged is None else tagged.unionByName(one)
-    assert tagged is not None
+    order = sort_by or [*key, *(c for c in sortable_columns(frames[0]) if c not in key)]
+    schema = arrow_schema(frames[0])
+    tagged = _tagged(frames, paths, key, partitions)
     temporary = [path.parent / f".{path.name}.writing-{uuid.uuid4().hex[:12]}" for path in paths]
     try:
         for tmp in temporary:
             tmp.mkdir(parents=True)
         writer = _file_writer([str(tmp) for tmp in temporary], partitions, schema)
-        if tagged.limit(local_rows + 1).count() <= local_rows:
-            collected = tagged.orderBy(FILE_COLUMN, *order).toArrow()
-            results = list(writer(iter(collected.to_batches())))
-        else:
-            laid_out = tagged.repartition(len(paths) * partitions, FILE_COLUMN)
-            laid_out = laid_out.sortWithinPartitions(FILE_COLUMN, *order)
-            results = laid_out.mapInArrow(writer, "file int, rows long").toArrow().to_batches()
-        counts: dict[int, int] = {}
-        for batch in results:
-            counts.update(zip(batch["file"].to_pylist(), batch["rows"].to_pylist(), strict=True))
+        counts = _run_writer(tagged, writer, len(paths) * partitions, order, local_rows)
         written = {}
         for index, (tmp, path) in enumerate(zip(temporary, paths, strict=True)):
             rows = 0
@@ -167,6 +148,39 @@ def write_tables(
             shutil.rmtree(tmp, ignore_errors=True)
         raise
     return {Path(original): written[path] for original, path in zip(tables, paths, strict=True)}
+
+
+def _tagged(frames: list[DataFrame], paths: list[Path], key: list[str], partitions: int) -> Any:
+    """The tables as one DataFrame, each row with FILE_COLUMN: its table's index times
+    `partitions`, plus the partition `repartition(partitions, key)` would give it."""
+    from pyspark.sql import functions as F
+
+    bucket = F.pmod(F.hash(*(F.col(c) for c in key)), F.lit(partitions))
+    tagged = None
+    for index, df in enumerate(frames):
+        if df.columns != frames[0].columns:
+            raise ValueError(f"write_tables: {paths[index]} has other columns than {paths[0]}")
+        one = df.withColumn(FILE_COLUMN, F.lit(index * partitions) + bucket)
+        tagged = one if tagged is None else tagged.unionByName(one)
+    return tagged
+
+
+def _run_writer(
+    tagged: DataFrame, writer: Any, files: int, order: list[str], local_rows: int
+) -> dict[int, int]:
+    """Run the writer over the rows sorted by (FILE_COLUMN, order); {file: rows}. A small
+    table is collected and written here (counted first through a limit, which Spark stops
+    early on a big table); a big one is written by the executors, `files` tasks at most."""
+    if tagged.limit(local_rows + 1).count() <= local_rows:
+        collected = tagged.orderBy(FILE_COLUMN, *order).toArrow()
+        results = list(writer(iter(collected.to_batches())))
+    else:
+        laid_out = tagged.repartition(files, FILE_COLUMN).sortWithinPartitions(FILE_COLUMN, *order)
+        results = laid_out.mapInArrow(writer, "file int, rows long").toArrow().to_batches()
+    counts: dict[int, int] = {}
+    for batch in results:
+        counts.update(zip(batch["file"].to_pylist(), batch["rows"].to_pylist(), strict=True))
+    return counts
 
 
 def _write_empty(schema: pa.Schema, target: Path) -> None:

@@ -40,7 +40,6 @@ from stages.core.artifacts import (
     FEATURIZER_PATH,
     IMPUTED_DIR,
     IMPUTER_PATH,
-    METRICS_PATH,
     MODEL_PATH,
     SCALED_DIR,
     SCALER_PATH,
@@ -296,6 +295,7 @@ def with_test_flag(spark: SparkSession, df: DataFrame, params: Params, source: s
     # The notebook's split needs one global permutation: drawn here (numpy, as in process);
     # the test positions reach Spark as a bitmap (split.with_membership).
     flagged = with_membership(spark, df, ROW, np.asarray(test, dtype="int64"), "__test")
+    # `__row` first: the column order this split's tables have always had (same bytes).
     return flagged.select(ROW, *(c for c in df.columns if c != ROW), "__test")
 
 
@@ -638,10 +638,9 @@ def evaluate(params: Params, args: argparse.Namespace) -> None:
     collected, so the split never has to fit in this process."""
     from pyspark.sql import functions as F
 
-    from stages.core.metrics import summary_lines
     from stages.core.plot_data import confusion_chunks
     from stages.core.spark.evaluate import SplitEvaluation, evaluate_split
-    from stages.evaluate import cross_validation_metrics, majority_of_counts, write_plot_files
+    from stages.evaluate import majority_of_counts, write_results
 
     model, record = read_fitted(MODEL_PATH)
     check_fitted({MODEL_PATH: record}, params, args.params, allow_stale=args.allow_stale)
@@ -672,18 +671,12 @@ def evaluate(params: Params, args: argparse.Namespace) -> None:
         }
         for split, result in results.items()
     }
-    cv = cross_validation_metrics(read_json(SEARCH_PATH))
-    if cv is not None:
-        metrics["cv"] = cv
-    write_json(metrics, METRICS_PATH)
-    write_plot_files(
+    write_results(
         model,
+        metrics,
         {split: result.tables for split, result in results.items()},
         {split: confusion_chunks(result.counts) for split, result in results.items()},
-        metrics,
     )
-    for line in summary_lines(metrics):
-        print(line)
 
 
 # --- predict (its CLI calls score_csv through the engine) ------------------------------------
