@@ -76,11 +76,19 @@ def local_imports(module_path: Path) -> set[str]:
 
 @pytest.mark.parametrize("name", sorted(DVC_YAML))
 def test_each_stage_lists_exactly_the_code_it_runs(name: str) -> None:
-    """Its script and every project module it imports; a stage that loads a fitted object
-    also runs the code of the classes inside it (all reachable from stages/core/model.py)."""
+    """Its script, the package's __init__ and every project module they import; a stage
+    that loads a fitted object also runs the code of the classes inside it (all reachable
+    from stages/core/model.py)."""
     stage = DVC_YAML[name]
     script = stage["cmd"].split("-m ")[1].split()[0].replace(".", "/") + ".py"
-    expected = {script, *local_imports(ROOT / script)}
+    # Python runs the package's __init__ before any `python -m stages.NAME`.
+    package = ROOT / "stages/__init__.py"
+    expected = {
+        script,
+        "stages/__init__.py",
+        *local_imports(package),
+        *local_imports(ROOT / script),
+    }
     if any(str(dep).startswith("models/") for dep in stage["deps"]):
         model_code = ROOT / "stages/core/model.py"
         expected |= {"stages/core/model.py", *local_imports(model_code)}
