@@ -48,6 +48,8 @@ repro: setup ## Set up, then run the pipeline (dvc repro) and show the main metr
 # model families and their settings, all chosen by repeated 5x5 CV on the train split only.
 # Each dict is deleted then re-added (~ then +) so Hydra replaces it rather than merging, and
 # a second `make tuned` starts from the same values. Patterns avoid backslashes.
+# TUNED_REPEATS: how many times the 5-fold CV is repeated (fewer: faster, noisier choice).
+TUNED_REPEATS ?= 5
 TUNED_GRID ?= [{model: [logistic_regression], C: [0.3, 1.0, 3.0]}, {model: [hist_gradient_boosting], hist_gradient_boosting.max_depth: [3], hist_gradient_boosting.learning_rate: [0.05], hist_gradient_boosting.min_samples_leaf: [10, 20]}, {model: [ensemble], ensemble.method: [soft_voting, stacking]}]
 TUNED = \
   -S '~featurize.derive' \
@@ -61,7 +63,7 @@ TUNED = \
   -S train.hist_gradient_boosting.max_depth=3 -S train.hist_gradient_boosting.learning_rate=0.05 \
   -S '~train.ensemble' \
   -S '+train.ensemble={method: soft_voting, cv: 5, members: [{model: logistic_regression}, {model: hist_gradient_boosting}]}' \
-  -S train.search.enabled=true -S train.search.repeats=5 -S train.search.nested=false \
+  -S train.search.enabled=true -S train.search.repeats=$(TUNED_REPEATS) -S train.search.nested=false \
   -S '~train.search.grid' -S '+train.search.grid=$(TUNED_GRID)'
 
 tuned: setup ## Run the tuned experiment (dvc exp run -n tuned) and show its main metrics

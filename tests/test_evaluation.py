@@ -180,7 +180,11 @@ def test_fresh_clone_after_repro_shows_plots_diffs_them_checks_and_reports(
     assert "![ROC curve](../plots/images/roc.png)" in report
 
 
-def test_report_shows_what_changed_against_the_base(reproduced_copy: Path) -> None:
+def test_changing_train_c_reruns_only_the_model_and_the_report_shows_what_changed(
+    reproduced_copy: Path,
+) -> None:
+    """A `train.C` change: the report marks the gate stale until `dvc repro`, which reruns
+    train, evaluate and predict only; the report then diffs metrics and params against HEAD."""
     params = reproduced_copy / "params.yaml"
     params.write_text(params.read_text().replace("C: 1.0e+12", "C: 0.1"))
     stale = run([sys.executable, "-m", "stages.report"], reproduced_copy).stdout
@@ -191,7 +195,8 @@ def test_report_shows_what_changed_against_the_base(reproduced_copy: Path) -> No
         "now says train.C=0.1; run `dvc repro`\n" in report
     )
 
-    run(["dvc", "repro"], reproduced_copy)
+    rerun = run(["dvc", "repro"], reproduced_copy)
+    assert ran_stages(rerun.stdout) == ["train", "evaluate", "predict"]
     run([sys.executable, "-m", "stages.report", "--base", "HEAD"], reproduced_copy)
     report = (reproduced_copy / "reports/report.md").read_text()
     sections = report.split("\n## ")

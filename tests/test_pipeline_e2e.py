@@ -43,14 +43,6 @@ def test_second_repro_is_a_no_op_and_leaves_git_clean(reproduced_copy: Path) -> 
     assert run(["git", "status", "--porcelain"], reproduced_copy).stdout == ""
 
 
-def test_changing_train_c_reruns_only_the_model_and_what_uses_it(reproduced_copy: Path) -> None:
-    params_path = reproduced_copy / "params.yaml"
-    params_path.write_text(params_path.read_text().replace("C: 1.0e+12", "C: 0.1"))
-    result = run(["dvc", "repro"], reproduced_copy)
-    assert ran_stages(result.stdout) == ["train", "evaluate", "predict"]
-    assert metrics(reproduced_copy)["test"]["accuracy"] != pytest.approx(0.784753, abs=1e-6)
-
-
 def test_changing_a_scale_setting_reruns_scale_and_after_never_split(
     reproduced_copy: Path,
 ) -> None:
@@ -109,11 +101,13 @@ def test_default_run_reports_baselines_and_no_cross_validation(reproduced: Path)
 
 
 def test_tuned_experiment_reaches_the_targets_chosen_by_cv(reproduced_copy: Path) -> None:
-    """`make tuned` (smaller grid here), then the fitted chain scores raw rows the same way."""
+    """`make tuned` (smaller grid, CV not repeated here), then the fitted chain scores raw
+    rows the same way."""
     grid = "TUNED_GRID={C: [0.3, 1.0], class_weight: [null]}"
-    run(["make", "-o", "setup", "tuned", grid], reproduced_copy)
+    run(["make", "-o", "setup", "tuned", grid, "TUNED_REPEATS=1"], reproduced_copy)
     result = metrics(reproduced_copy)
     assert result["cv"]["candidates"] == 2 and result["cv"]["folds"] == 5
+    assert result["cv"]["repeats"] == 1
     assert result["cv"]["best"] == {"C": 0.3, "class_weight": None}
     assert result["cv"]["accuracy_mean"] >= 0.83
     assert result["test"]["roc_auc"] >= 0.88
