@@ -217,14 +217,17 @@ def test_changing_train_c_reruns_only_the_model_and_the_report_shows_what_change
     )
 
 
-def wait_for_queue(project: Path, limit: float = 600) -> str:
-    """`dvc queue status` once nothing is queued or running (polling: the worker is detached)."""
+def wait_for_queue(project: Path, experiments: int, limit: float = 600) -> str:
+    """`dvc queue status` once every experiment has finished (polling: the worker is
+    detached). Not "until nothing runs": the worker idles ~13 s before it exits."""
     deadline = time.monotonic() + limit
     while True:
         status = run(["dvc", "queue", "status"], project).stdout
-        if ("Queued" not in status and "Running" not in status) or time.monotonic() > deadline:
+        finished = status.count("Success") + status.count("Failed")
+        idle = "Queued" not in status and "Running" not in status
+        if finished >= experiments or idle or time.monotonic() > deadline:
             return status
-        time.sleep(2)
+        time.sleep(1)
 
 
 def test_a_queued_grid_of_experiments_is_compared_by_exp_show(reproduced_copy: Path) -> None:
@@ -232,7 +235,7 @@ def test_a_queued_grid_of_experiments_is_compared_by_exp_show(reproduced_copy: P
     run(["dvc", "exp", "run", "--queue", "-S", "train.C=0.01,0.1"], reproduced_copy)
     run(["dvc", "queue", "start", "-j", "1"], reproduced_copy)
     try:
-        status = wait_for_queue(reproduced_copy)
+        status = wait_for_queue(reproduced_copy, experiments=2)
     finally:  # the worker leaves by itself once the queue is empty; make sure of it
         run(["dvc", "queue", "stop"], reproduced_copy, check=False)
     assert "Failed" not in status, status
