@@ -1,12 +1,13 @@
-"""Defer `scipy.stats` until something uses it: ~0.5-0.9 s off every stage that fits no model.
+"""Defer `scipy.stats` until something uses it: ~0.9 s off the start-up of every stage.
 
 Every scikit-learn import goes through `sklearn.utils.fixes`, which runs `import
 scipy.stats` at the top for one helper (`_mode`). SciPy 1.17 builds its distributions and
 rewrites hundreds of docstrings while importing `scipy.stats` (`python -X importtime -c
-"import scipy.stats"`: 0.85-0.95 s here, more than scikit-learn's own modules), so
-featurize, impute, encode and scale paid for statistics they never compute. Stages that
-load a model (train, evaluate, predict) still import it for real: `sklearn.metrics` takes
-`rankdata` from it while being imported.
+"import scipy.stats"`: 0.85-0.95 s here, more than scikit-learn's own modules), so every stage
+paid for statistics it never computes. Besides that module-level import, scikit-learn
+takes four names from it by `from scipy.stats import NAME` (listed in DEFERRED): those
+get stand-ins too. Any other use loads the real module, so nothing behaves differently;
+it is only slower.
 
 Why not `importlib.util.LazyLoader`: on Python 3.11 the import statement itself reads the
 module's `__spec__`, which makes a lazy module load at once. A placeholder module that
@@ -22,14 +23,48 @@ import sys
 import types
 from typing import Any
 
-DEFERRED = ("scipy.stats",)
+# The module, and the names scikit-learn takes from it by `from scipy.stats import NAME`
+# while being imported (metrics, model_selection, _loss, covariance, isotonic) and uses only
+# inside functions: each gets a stand-in that resolves when it is first called or looked
+# into, so even the stages that load a model (train, evaluate, predict, and impute for its
+# SimpleImputer) never import scipy.stats unless they compute something with it.
+DEFERRED: dict[str, tuple[str, ...]] = {
+    "scipy.stats": ("rankdata", "gmean", "chi2", "spearmanr"),
+}
 
 
 class _Placeholder(types.ModuleType):
-    """Stands in `sys.modules` for a module until an attribute of it is read."""
+    """Stands in `sys.modules` for a module until an attribute of it is used."""
+
+    __lazy_names__: tuple[str, ...] = ()
 
     def __getattr__(self, attribute: str) -> Any:
+        if attribute in self.__lazy_names__ and sys.modules.get(self.__name__) is self:
+            return _LazyAttribute(self, attribute)
         return getattr(_load(self), attribute)
+
+
+class _LazyAttribute:
+    """Stands for `module.NAME` (a function, or an object such as a distribution) until it
+    is called or one of its attributes is read; then it is the real one."""
+
+    __slots__ = ("_name", "_placeholder")
+
+    def __init__(self, placeholder: _Placeholder, name: str) -> None:
+        self._placeholder = placeholder
+        self._name = name
+
+    def _resolve(self) -> Any:
+        return getattr(_load(self._placeholder), self._name)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._resolve()(*args, **kwargs)
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(self._resolve(), attribute)
+
+    def __repr__(self) -> str:
+        return f"<deferred {self._placeholder.__name__}.{self._name}>"
 
 
 def _load(placeholder: _Placeholder) -> types.ModuleType:
@@ -43,7 +78,7 @@ def _load(placeholder: _Placeholder) -> types.ModuleType:
     return module
 
 
-def defer(name: str) -> None:
+def defer(name: str, lazy_names: tuple[str, ...] = ()) -> None:
     """Put a placeholder for `name` in `sys.modules`, unless it is already imported."""
     if name in sys.modules:
         return
@@ -54,10 +89,11 @@ def defer(name: str) -> None:
     placeholder.__spec__ = spec
     placeholder.__path__ = list(spec.submodule_search_locations or [])
     placeholder.__file__ = spec.origin
+    placeholder.__lazy_names__ = lazy_names
     sys.modules[name] = placeholder
 
 
 def defer_heavy_imports() -> None:
     """Called once, when the `stages` package is first imported."""
-    for name in DEFERRED:
-        defer(name)
+    for name, lazy_names in DEFERRED.items():
+        defer(name, lazy_names)
