@@ -63,8 +63,19 @@ class _LazyAttribute:
     def __getattr__(self, attribute: str) -> Any:
         return getattr(self._resolve(), attribute)
 
+    def __reduce__(self) -> tuple[Any, tuple[str, str]]:
+        """Pickled (say, for a worker process) as the real object, found by name."""
+        return _real_attribute, (self._placeholder.__name__, self._name)
+
     def __repr__(self) -> str:
         return f"<deferred {self._placeholder.__name__}.{self._name}>"
+
+
+def _real_attribute(module: str, name: str) -> Any:
+    found = importlib.import_module(module)
+    if isinstance(found, _Placeholder):
+        found = _load(found)
+    return getattr(found, name)
 
 
 def _load(placeholder: _Placeholder) -> types.ModuleType:
