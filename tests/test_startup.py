@@ -39,3 +39,25 @@ def test_no_stage_imports_scipy_stats_until_something_uses_it() -> None:
     )
     expected = ["False", "[3.0,", "1.0,", "2.0]", "1.386294", "module", "2.0", "2", "True"]
     assert result.stdout.split() == expected, result.stderr
+
+
+def test_a_stage_process_skips_the_final_collection_and_an_in_process_run_does_not() -> None:
+    """A stage run as `python -m stages.NAME` (its `main` defined in `__main__`) freezes
+    what it created, so the interpreter's last collections skip it (~0.3 s a stage); a
+    test calling the same `main` in-process must not freeze the test process."""
+    import gc
+
+    from stages.core.cli import run_cli
+
+    def main(argv: list[str] | None) -> None:
+        del argv
+
+    gc.unfreeze()
+    run_cli(main, [])
+    assert gc.get_freeze_count() == 0
+    main.__module__ = "__main__"
+    try:
+        run_cli(main, [])
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
