@@ -18,6 +18,7 @@ what the import system accepts without loading anything.
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
 import importlib.util
 import sys
 import types
@@ -93,7 +94,7 @@ def defer(name: str, lazy_names: tuple[str, ...] = ()) -> None:
     """Put a placeholder for `name` in `sys.modules`, unless it is already imported."""
     if name in sys.modules:
         return
-    spec = importlib.util.find_spec(name)
+    spec = _spec_without_importing(name)
     if spec is None:  # not installed: leave the import to fail where it is made
         return
     placeholder = _Placeholder(name)
@@ -102,6 +103,19 @@ def defer(name: str, lazy_names: tuple[str, ...] = ()) -> None:
     placeholder.__file__ = spec.origin
     placeholder.__lazy_names__ = lazy_names
     sys.modules[name] = placeholder
+
+
+def _spec_without_importing(name: str) -> importlib.machinery.ModuleSpec | None:
+    """`importlib.util.find_spec(name)`, which would import the parent package first
+    (SciPy's, ~60 ms, which split and the reporting commands never need): the parent is
+    only located, and imported when the module itself is."""
+    parent, _, _ = name.rpartition(".")
+    if not parent:
+        return importlib.util.find_spec(name)
+    package = importlib.util.find_spec(parent)  # a top-level name: located, not imported
+    if package is None or package.submodule_search_locations is None:
+        return None
+    return importlib.machinery.PathFinder.find_spec(name, package.submodule_search_locations)
 
 
 def defer_heavy_imports() -> None:
