@@ -57,9 +57,9 @@ def skip_final_collection() -> None:
     """Exclude every object alive now from the garbage collections still to come.
 
     When a stage process exits, the interpreter's last collections traverse everything
-    scikit-learn, pandas, pyarrow and matplotlib created at import (~0.3-0.45 s here, as
-    long as the imports themselves take for some stages), only to free memory the process
-    is about to give back. `gc.freeze()` leaves the rest of the shutdown as it is: atexit
+    scikit-learn, pandas, pyarrow and matplotlib created at import (~0.3-0.45 s a process
+    here, about what some stages spend importing them), only to free memory the process is
+    about to give back. `gc.freeze()` leaves the rest of the shutdown as it is: atexit
     handlers, threads, buffered files. Not called when a test runs `main` in-process."""
     gc.freeze()
 
