@@ -44,6 +44,27 @@ def test_no_stage_imports_scipy_stats_until_something_uses_it() -> None:
     assert result.stdout.split() == expected, result.stderr
 
 
+SPLINE_PROBE = """
+import sys
+import stages.scale, stages.evaluate, sklearn.preprocessing
+deferred = [type(sys.modules[name]).__name__ for name in ("scipy.interpolate", "scipy.optimize")]
+import numpy as np
+from sklearn.preprocessing import SplineTransformer
+basis = SplineTransformer(n_knots=3, degree=1).fit_transform(np.array([[0.0], [0.5], [1.0]]))
+print(*deferred, basis.round(3).tolist(), type(sys.modules["scipy.interpolate"]).__name__)
+"""
+
+
+def test_scale_and_evaluate_load_no_spline_code_until_a_spline_is_fitted() -> None:
+    """`sklearn.preprocessing` imports scipy.interpolate (and scipy.optimize through it) for
+    SplineTransformer alone; the stages defer both, and a spline still gets the real BSpline."""
+    result = subprocess.run(
+        [sys.executable, "-c", SPLINE_PROBE], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    identity = "[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]"
+    assert result.stdout.split(" ", 2) == ["_Placeholder", "_Placeholder", f"{identity} module\n"]
+
+
 def test_a_stage_process_skips_the_final_collection_and_an_in_process_run_does_not() -> None:
     """A stage run as `python -m stages.NAME` (its `main` defined in `__main__`) freezes
     what it created, so the interpreter's last collections skip it (~0.3 s a stage); a
