@@ -130,3 +130,41 @@ def test_benchmark_smoke_run_at_1000_rows(tmp_path: Path) -> None:
         figures["single_test_accuracy"], abs=1e-3
     )
     assert 0.6 < figures["staged_test_accuracy"] < 0.95
+
+
+def test_suite_profile_splits_cpu_by_kind_of_process() -> None:
+    from benchmarks.suite import process_kind, summarise
+
+    records = [
+        {"module": "stages.train", "argv": ["/x/stages/train.py"], "wall_s": 1.5, "cpu_s": 1.25},
+        {"module": "stages.train", "argv": ["/x/stages/train.py"], "wall_s": 2.0, "cpu_s": 1.75},
+        {"module": None, "argv": ["/venv/bin/dvc", "repro", "-q"], "wall_s": 9.0, "cpu_s": 2.5},
+        {"module": None, "argv": ["-c"], "wall_s": 60.0, "cpu_s": 0.5},
+    ]
+    assert [process_kind(r) for r in records] == ["stages.train"] * 2 + ["dvc repro", "python -c"]
+    assert summarise(records) == [
+        {"kind": "stages.train", "processes": 2, "wall_s": 3.5, "cpu_s": 3.0},
+        {"kind": "dvc repro", "processes": 1, "wall_s": 9.0, "cpu_s": 2.5},
+        {"kind": "python -c", "processes": 1, "wall_s": 60.0, "cpu_s": 0.5},
+    ]
+
+
+def test_suite_profile_runs_pytest_and_accounts_its_processes(tmp_path: Path) -> None:
+    """A real run on a small test file whose tests start Python processes of their own."""
+    tests = tmp_path / "test_spawns.py"
+    tests.write_text(
+        "import subprocess, sys\n"
+        "def test_spawns():\n"
+        "    for _ in range(3):\n"
+        "        subprocess.run([sys.executable, '-m', 'json.tool', '--help'], check=True,"
+        " capture_output=True)\n"
+    )
+    out = tmp_path / "suite.json"
+    command = [sys.executable, "benchmarks/suite.py", "--json", str(out), "--"]
+    command += [str(tests), "-q", "-p", "no:cacheprovider"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+    figures = json.loads(out.read_text())
+    assert figures["returncode"] == 0
+    assert {row["kind"]: row["processes"] for row in figures["kinds"]}["json.tool"] == 3
+    assert 0 < sum(row["cpu_s"] for row in figures["kinds"]) <= figures["cpu_s"]
+    assert f"floor on {figures['cores']} cores" in result.stdout

@@ -3,8 +3,9 @@
 When BENCH_PROC_LOG names a file, every Python process started with this folder on its
 path (dvc itself and each stage's command) appends one JSON line at exit: its main
 module, argv, wall time since the process started (from /proc, so interpreter start-up
-counts) and its peak RSS (VmHWM of /proc/self/status: this program's own high-water mark,
-unlike ru_maxrss, which can carry the RSS of the process that forked it across exec).
+counts), its own CPU seconds and its peak RSS (VmHWM of /proc/self/status: this program's
+own high-water mark, unlike ru_maxrss, which can carry the RSS of the process that forked
+it across exec).
 Nothing in the project's dvc.yaml changes.
 """
 
@@ -43,6 +44,7 @@ def _record(path: str, started: float) -> None:
         "started": started,
         "wall_s": time.clock_gettime(time.CLOCK_BOOTTIME) - started,
         "peak_rss_mb": _high_water_kb() / 1024,
+        "cpu_s": sum(os.times()[:2]),  # this process's own user + system seconds
     }
     with open(path, "a", encoding="utf-8") as handle:
         handle.write(json.dumps(record) + "\n")
