@@ -18,6 +18,12 @@ if TYPE_CHECKING:
 
 TOP_COEFFICIENTS = 20
 _COLORS = {"train": "tab:blue", "test": "tab:orange"}
+# Margins for the figures whose text never changes (titles, axis labels, ticks on [0, 1]):
+# what `tight_layout` computes for them, fixed, which spares a full draw of each figure just
+# to measure its text (~30 ms a figure). The coefficient chart's labels are feature names,
+# so it keeps `tight_layout`.
+_SQUARE_MARGINS = {"left": 0.13, "right": 0.97, "bottom": 0.11, "top": 0.935}
+_CONFUSION_MARGINS = {"left": 0.06, "right": 0.985, "bottom": 0.155, "top": 0.83, "wspace": 0.135}
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -90,7 +96,7 @@ def confusion_figure(metrics: dict[str, dict[str, Any]]) -> Figure:
         axes.set_ylabel("actual")
         axes.set_title(f"{split}: {int(np.trace(counts))}/{values['n']} right")
     figure.suptitle("Confusion matrix")
-    figure.tight_layout()
+    figure.subplots_adjust(**_CONFUSION_MARGINS)
     return figure
 
 
@@ -151,7 +157,7 @@ def _finish(axes: Axes, title: str, xlabel: str, ylabel: str) -> None:
     axes.legend(loc="best")
     figure = axes.get_figure(root=True)
     if figure is not None:
-        figure.tight_layout()
+        figure.subplots_adjust(**_SQUARE_MARGINS)
 
 
 def all_figures(
