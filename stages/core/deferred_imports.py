@@ -6,8 +6,10 @@ rewrites hundreds of docstrings while importing `scipy.stats` (`python -X import
 "import scipy.stats"`: 0.85-0.95 s here, more than scikit-learn's own modules), so every stage
 paid for statistics it never computes. Besides that module-level import, scikit-learn
 takes four names from it by `from scipy.stats import NAME` (listed in DEFERRED): those
-get stand-ins too. Any other use loads the real module, so nothing behaves differently;
-it is only slower.
+get stand-ins, and only scikit-learn's own modules get them. Any other use, a name asked
+for by any other importer included, loads the real module. What a stand-in is not: the
+real object for `isinstance` or subclassing, which is why no other code receives one
+(scikit-learn only calls these names, inside functions).
 
 Why not `importlib.util.LazyLoader`: on Python 3.11 the import statement itself reads the
 module's `__spec__`, which makes a lazy module load at once. A placeholder module that
@@ -30,14 +32,13 @@ from typing import Any
 # into, so even the stages that load a model (train, evaluate, predict, and impute for its
 # SimpleImputer) never import scipy.stats unless they compute something with it.
 #
-# `scipy.interpolate` and `scipy.optimize` (~0.1 s together) come in with
-# `sklearn.preprocessing` (SplineTransformer's `BSpline`) and `sklearn.metrics` (the
-# bicluster score's `linear_sum_assignment`), so impute, scale and evaluate paid for a
-# spline and an assignment solver they never run.
+# `scipy.interpolate` (~0.1 s with the `scipy.optimize` it imports) comes in with
+# `sklearn.preprocessing`, for SplineTransformer's `BSpline` alone: scale and encode paid
+# for it without fitting a spline. (The stages that import `sklearn.metrics` load
+# scipy.optimize anyway, through `scipy.integrate`, so deferring it gains nothing.)
 DEFERRED: dict[str, tuple[str, ...]] = {
     "scipy.stats": ("rankdata", "gmean", "chi2", "spearmanr"),
     "scipy.interpolate": ("BSpline",),
-    "scipy.optimize": ("linear_sum_assignment", "minimize", "minimize_scalar"),
 }
 
 
@@ -47,9 +48,19 @@ class _Placeholder(types.ModuleType):
     __lazy_names__: tuple[str, ...] = ()
 
     def __getattr__(self, attribute: str) -> Any:
-        if attribute in self.__lazy_names__ and sys.modules.get(self.__name__) is self:
+        deferrable = attribute in self.__lazy_names__ and sys.modules.get(self.__name__) is self
+        if deferrable and _asked_by_scikit_learn():
             return _LazyAttribute(self, attribute)
         return getattr(_load(self), attribute)
+
+
+def _asked_by_scikit_learn() -> bool:
+    """Whether the code asking the placeholder for a name (past the import machinery's own
+    frames) is a scikit-learn module: the importers the stand-ins were checked against."""
+    frame: types.FrameType | None = sys._getframe(2)  # 0: here, 1: __getattr__, 2: the asker
+    while frame is not None and frame.f_code.co_filename.startswith("<frozen importlib"):
+        frame = frame.f_back
+    return frame is not None and str(frame.f_globals.get("__name__", "")).startswith("sklearn.")
 
 
 class _LazyAttribute:
@@ -97,6 +108,19 @@ def _load(placeholder: _Placeholder) -> types.ModuleType:
     return module
 
 
+class _RealPackageFirst:
+    """A meta-path finder that, before a submodule of a deferred module is imported
+    (`scipy.stats._stats_py`), loads the real module: a submodule's own relative imports
+    expect its package fully imported, not a placeholder. It finds nothing itself."""
+
+    @staticmethod
+    def find_spec(fullname: str, path: Any = None, target: Any = None) -> None:
+        parent = fullname.rpartition(".")[0]
+        placeholder = sys.modules.get(parent)
+        if isinstance(placeholder, _Placeholder):
+            _load(placeholder)
+
+
 def defer(name: str, lazy_names: tuple[str, ...] = ()) -> None:
     """Put a placeholder for `name` in `sys.modules`, unless it is already imported."""
     if name in sys.modules:
@@ -129,3 +153,5 @@ def defer_heavy_imports() -> None:
     """Called once, when the `stages` package is first imported."""
     for name, lazy_names in DEFERRED.items():
         defer(name, lazy_names)
+    if not any(isinstance(finder, _RealPackageFirst) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _RealPackageFirst())
