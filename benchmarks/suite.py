@@ -8,7 +8,10 @@ a `dvc` subcommand, the pytest workers, ...): how many ran, their wall and CPU s
 Why CPU seconds: the suite runs on two cores, so it cannot finish in less than its total
 CPU time over two, however its tests are spread over the workers. The total comes from
 the kernel (getrusage of every process pytest waited for, git and shells included); the
-probe splits the Python part of it by kind.
+probe splits the Python part of it by kind. The probe reads a process's CPU time at exit,
+before the interpreter's own shutdown, so its figures are lower bounds, and the line "not
+attributed" (the kernel's total less the probed sum) holds that shutdown time, git,
+shells and any process that ended without running its exit handlers.
 """
 
 from __future__ import annotations
@@ -35,12 +38,28 @@ def process_kind(record: dict[str, Any]) -> str:
     argv = record.get("argv") or [""]
     module = record.get("module")
     if Path(argv[0]).name == "dvc" or module in ("dvc", "dvc.__main__"):
-        return "dvc " + (argv[1] if len(argv) > 1 else "")
+        return " ".join(["dvc", *_dvc_command(argv[1:])])
+    if record.get("xdist_worker"):
+        return "pytest worker (xdist)"
     if module:
         return module
-    if argv[0] == "-c":  # xdist's workers, and tests' own `python -c` probes
+    if argv[0] == "-c":  # the tests' own `python -c` probes
         return "python -c"
     return Path(argv[0]).name or "python"
+
+
+def _dvc_command(arguments: list[str]) -> list[str]:
+    """`exp` of `dvc -q exp run`: the first word that is neither an option nor the path
+    given to `--cd`."""
+    skip_next = False
+    for argument in arguments:
+        if skip_next:
+            skip_next = False
+        elif argument == "--cd":
+            skip_next = True
+        elif not argument.startswith("-"):
+            return [argument]
+    return []
 
 
 def summarise(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -83,13 +102,22 @@ def report(result: dict[str, Any], rows: list[dict[str, Any]], cores: int) -> li
         f"suite: {result['wall_s']:.1f} s wall, {result['cpu_s']:.1f} CPU s "
         f"(floor on {cores} cores: {result['cpu_s'] / cores:.1f} s); "
         f"probed Python processes {probed:.1f} CPU s",
-        f"{'kind':32s} {'n':>5s} {'wall s':>8s} {'CPU s':>8s}",
+        f"{'kind':32s} {'n':>5s} {'summed wall s':>14s} {'CPU s':>8s}",
     ]
     lines += [
-        f"{row['kind']:32s} {row['processes']:5d} {row['wall_s']:8.1f} {row['cpu_s']:8.1f}"
+        f"{row['kind']:32s} {row['processes']:5d} {row['wall_s']:14.1f} {row['cpu_s']:8.1f}"
         for row in rows
     ]
+    lines.append(f"{'not attributed':32s} {'':5s} {'':14s} {result['cpu_s'] - probed:8.1f}")
     return lines
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (affinity, not the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         proc_log = Path(scratch) / "procs.jsonl"
         result = run_suite(args.pytest_args or DEFAULT_PYTEST_ARGS, proc_log)
         rows = summarise(read_records(proc_log))
-    cores = os.cpu_count() or 1
+    cores = usable_cores()
     for line in report(result, rows, cores):
         print(line)
     if args.json:

@@ -139,13 +139,18 @@ def test_suite_profile_splits_cpu_by_kind_of_process() -> None:
         {"module": "stages.train", "argv": ["/x/stages/train.py"], "wall_s": 1.5, "cpu_s": 1.25},
         {"module": "stages.train", "argv": ["/x/stages/train.py"], "wall_s": 2.0, "cpu_s": 1.75},
         {"module": None, "argv": ["/venv/bin/dvc", "repro", "-q"], "wall_s": 9.0, "cpu_s": 2.5},
-        {"module": None, "argv": ["-c"], "wall_s": 60.0, "cpu_s": 0.5},
+        {"module": None, "argv": ["-c"], "wall_s": 60.0, "cpu_s": 0.5, "xdist_worker": True},
+        {"module": None, "argv": ["-c"], "wall_s": 2.0, "cpu_s": 0.25},
+        {"module": None, "argv": ["dvc", "-q", "--cd", "p", "exp", "run"], "cpu_s": 0.125},
     ]
-    assert [process_kind(r) for r in records] == ["stages.train"] * 2 + ["dvc repro", "python -c"]
+    kinds = ["dvc repro", "pytest worker (xdist)", "python -c", "dvc exp"]
+    assert [process_kind(r) for r in records] == ["stages.train"] * 2 + kinds
     assert summarise(records) == [
         {"kind": "stages.train", "processes": 2, "wall_s": 3.5, "cpu_s": 3.0},
         {"kind": "dvc repro", "processes": 1, "wall_s": 9.0, "cpu_s": 2.5},
-        {"kind": "python -c", "processes": 1, "wall_s": 60.0, "cpu_s": 0.5},
+        {"kind": "pytest worker (xdist)", "processes": 1, "wall_s": 60.0, "cpu_s": 0.5},
+        {"kind": "python -c", "processes": 1, "wall_s": 2.0, "cpu_s": 0.25},
+        {"kind": "dvc exp", "processes": 1, "wall_s": 0.0, "cpu_s": 0.125},
     ]
 
 
@@ -166,5 +171,6 @@ def test_suite_profile_runs_pytest_and_accounts_its_processes(tmp_path: Path) ->
     figures = json.loads(out.read_text())
     assert figures["returncode"] == 0
     assert {row["kind"]: row["processes"] for row in figures["kinds"]}["json.tool"] == 3
+    assert "not attributed" in result.stdout
     assert 0 < sum(row["cpu_s"] for row in figures["kinds"]) <= figures["cpu_s"]
     assert f"floor on {figures['cores']} cores" in result.stdout
