@@ -91,10 +91,23 @@ def bench_env(workdir: Path, proc_log: Path | None = None) -> dict[str, str]:
     env.pop("BENCH_PROC_LOG", None)
     # As on a user's machine: the copy's own modules get their .pyc after the first run.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    if proc_log is not None:
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HOOK_DIR), env.get("PYTHONPATH")]))
-        env["BENCH_PROC_LOG"] = str(proc_log)
+    return with_probe(env, proc_log) if proc_log is not None else env
+
+
+def with_probe(env: dict[str, str], proc_log: Path) -> dict[str, str]:
+    """`env` with the per-process probe (benchmarks/hook) on PYTHONPATH, logging to
+    `proc_log`: what benchmarks/suite.py sets for a test run too."""
+    env = dict(env)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HOOK_DIR), env.get("PYTHONPATH")]))
+    env["BENCH_PROC_LOG"] = str(proc_log)
     return env
+
+
+def children_cpu_seconds() -> float:
+    """User + system seconds of every child process waited for so far: the difference over
+    a command is the CPU time of all it started."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def sh(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -114,13 +127,11 @@ def timed(
     CPU time is the steadier figure on a shared machine: other users' load stretches wall
     time but not the CPU seconds the pipeline itself burns.
     """
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before = children_cpu_seconds()
     started = time.monotonic()
     result = sh(args, cwd, env)
     wall = time.monotonic() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return result, wall, cpu
+    return result, wall, children_cpu_seconds() - before
 
 
 def copy_project_files(destination: Path) -> Path:

@@ -20,7 +20,6 @@ import argparse
 import collections
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -29,7 +28,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-HOOK_DIR = ROOT / "benchmarks" / "hook"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.run import children_cpu_seconds, with_probe  # noqa: E402
+
 DEFAULT_PYTEST_ARGS = ["-n", "2", "--dist", "loadfile", "--ignore=tests/test_spark.py", "-q"]
 
 
@@ -78,15 +81,12 @@ def summarise(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def run_suite(pytest_args: list[str], proc_log: Path) -> dict[str, Any]:
     """Run pytest under the probe; its wall time and the CPU time of all it started."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HOOK_DIR), env.get("PYTHONPATH")]))
-    env["BENCH_PROC_LOG"] = str(proc_log)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    env = with_probe(dict(os.environ), proc_log)
+    before = children_cpu_seconds()
     started = time.monotonic()
     result = subprocess.run([sys.executable, "-m", "pytest", *pytest_args], cwd=ROOT, env=env)
     wall = time.monotonic() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    cpu = children_cpu_seconds() - before
     return {"returncode": result.returncode, "wall_s": wall, "cpu_s": cpu}
 
 
