@@ -18,9 +18,10 @@ if TYPE_CHECKING:
 
 TOP_COEFFICIENTS = 20
 _COLORS = {"train": "tab:blue", "test": "tab:orange"}
-# Margins for the figures whose text never changes (titles, axis labels, ticks on [0, 1]):
-# what `tight_layout` computes for them, fixed, which spares a full draw of each figure just
-# to measure its text (~30 ms a figure). The coefficient chart's labels are feature names,
+# Margins for the figures whose text never changes (titles, axis labels, ticks on [0, 1]),
+# fixed (close to `tight_layout`'s for the square ones; set by eye for the confusion pair,
+# where it gives a negative gap), which spares a full draw of each figure just to measure
+# its text (~30 ms a figure). The coefficient chart's labels are feature names,
 # so it keeps `tight_layout`.
 _SQUARE_MARGINS = {"left": 0.13, "right": 0.97, "bottom": 0.11, "top": 0.935}
 _CONFUSION_MARGINS = {"left": 0.06, "right": 0.985, "bottom": 0.155, "top": 0.83, "wspace": 0.135}
