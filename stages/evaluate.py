@@ -29,7 +29,7 @@ from stages.core.artifacts import (
     write_csv,
     write_figure,
     write_json,
-    write_table,
+    write_tables,
 )
 from stages.core.cli import allow_stale_option, run_cli, stage_parser
 from stages.core.engines import get_engine
@@ -180,8 +180,7 @@ def main(argv: list[str] | None = None) -> None:
     tables = {split: read_table(table_path(SCALED_DIR, split)) for split in SPLITS}
     with in_file(params.data.train_path):
         scored, metrics, ranked = evaluate(model, tables, params)
-    for split, frame in scored.items():
-        write_table(frame, table_path(SCORED_DIR, split))
+    write_tables({table_path(SCORED_DIR, split): frame for split, frame in scored.items()})
     write_results(model, metrics, *plot_tables(scored, params, ranked))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from stages.core.artifacts import SPLIT_DIR, cached_sha256, table_path, write_table
+from stages.core.artifacts import SPLIT_DIR, cached_sha256, table_path, write_tables
 from stages.core.cli import run_cli, stage_parser
 from stages.core.contracts import as_written, binary_target, check_raw_rows, read_csv_checked
 from stages.core.engines import get_engine
@@ -60,6 +60,13 @@ def target_labels(raw: pd.DataFrame, train: pd.DataFrame, params: Params) -> tup
     return getattr(negative, "item", lambda: negative)(), positive
 
 
+def ids_unused(params: Params) -> list[str]:
+    """The id column when nothing here uses its values: the header must have it (the
+    file's contract), but only a split by id (split.method: hash) reads it."""
+    id_column = params.data.id_column
+    return [id_column] if id_column is not None and params.split.method != "hash" else []
+
+
 def main(argv: list[str] | None = None) -> None:
     args = stage_parser(__doc__).parse_args(argv)
     params = load_params(args.params)
@@ -77,13 +84,15 @@ def main(argv: list[str] | None = None) -> None:
         strip_whitespace=data.strip_whitespace,
         text_columns=[data.id_column] if data.id_column is not None else [],
         only_required=True,  # split depends on these params (dvc.yaml): a new column reruns it
+        unparsed=ids_unused(params),
     )
     train, test = split_table(raw, params, data.train_path)
     # What the tables were made from travels in their metadata: the fitted steps record it.
     sha256 = cached_sha256(data.train_path)  # remembered: evaluate/predict check it cheaply
     source = source_record(data.train_path, sha256, target_labels(raw, train, params), params)
-    write_table(train, table_path(SPLIT_DIR, "train"), source)
-    write_table(test, table_path(SPLIT_DIR, "test"), source)
+    write_tables(
+        {table_path(SPLIT_DIR, "train"): train, table_path(SPLIT_DIR, "test"): test}, source
+    )
     print(f"split: {len(train)} train rows, {len(test)} test rows")
 
 

@@ -338,12 +338,32 @@ def test_an_unnamed_index_column_can_be_the_id(scoring: Path, cli: Cli) -> None:
 
 
 def test_split_reads_an_unnamed_index_column_as_the_id(project: Path, cli: Cli) -> None:
+    """Split by id (split.method: hash), the unnamed first column is read as the ids."""
     raw = pd.read_csv(project / TITANIC, dtype=str, keep_default_na=False)
     raw.drop(columns="PassengerId").to_csv(project / TITANIC)
     edit_params(project, "id_column: PassengerId", 'id_column: ""')
+    edit_params(project, "method: shuffle ", "method: hash ")
+    assert cli("split", project).returncode == 0
+    tables = [
+        pd.read_parquet(project / f"data/split/{split}.parquet") for split in ("train", "test")
+    ]
+    ids = pd.concat([table[""] for table in tables])
+    assert sorted(ids, key=int) == [str(position) for position in range(891)]
+
+
+def test_a_shuffle_split_checks_the_id_column_without_reading_it(project: Path, cli: Cli) -> None:
+    """Nothing uses the ids of a shuffled split: they stay out of its tables (at 1M rows,
+    parsing them was half of split's parse), but the file must still have the column."""
     assert cli("split", project).returncode == 0
     train = pd.read_parquet(project / "data/split/train.parquet")
-    assert train[""].head(3).tolist() == ["105", "68", "253"]
+    assert "PassengerId" not in train.columns
+    assert train.index[:3].tolist() == [105, 68, 253]  # rows still named by their line
+    raw = pd.read_csv(project / TITANIC, dtype=str, keep_default_na=False)
+    raw.drop(columns="PassengerId").to_csv(project / TITANIC, index=False)
+    assert_one_line_error(
+        cli("split", project),
+        "data/titanic.csv: missing column 'PassengerId' (required by data.id_column)",
+    )
 
 
 # --- unclear messages made clear ----------------------------------------------------------------

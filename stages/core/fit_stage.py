@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from stages.core.artifacts import SPLITS, read_table, table_path, write_fitted, write_table
+from stages.core.artifacts import SPLITS, read_table, table_path, write_fitted, write_tables
 from stages.core.errors import in_file
 
 if TYPE_CHECKING:
@@ -23,8 +23,7 @@ def read_splits(folder: Path, columns: list[str] | None = None) -> dict[str, pd.
 
 
 def write_splits(tables: dict[str, pd.DataFrame], folder: Path) -> None:
-    for split, table in tables.items():
-        write_table(table, table_path(folder, split))
+    write_tables({table_path(folder, split): table for split, table in tables.items()})
 
 
 def fit_and_apply(
