@@ -69,6 +69,50 @@ def test_imputer_learns_the_notebook_age_mean(notebook_split: Split) -> None:
     assert imputer.transform(train)["Age"].isna().sum() == 0
 
 
+def test_imputer_fills_what_simple_imputer_fills_and_leaves_its_input_alone(
+    notebook_split: Split,
+) -> None:
+    """transform fills with pandas in the column's dtype: the same values SimpleImputer's
+    own transform gives, numbers and text alike, and the input frame is not touched."""
+    from sklearn.impute import SimpleImputer
+
+    train, test = notebook_split
+    spec = {
+        "Age": {"strategy": "median"},
+        "Embarked": {"strategy": "most_frequent"},
+        "Cabin": {"strategy": "constant", "fill_value": "none"},
+    }
+    imputer = ColumnImputer(spec).fit(train)
+    before = test.copy()
+    out = imputer.transform(test)
+    pd.testing.assert_frame_equal(test, before)
+    for column, settings in spec.items():
+        rows = test[[column]].astype(object).where(test[[column]].notna(), np.nan).to_numpy()
+        fitted_on = train[[column]].astype(object).where(train[[column]].notna(), np.nan)
+        reference = SimpleImputer(
+            strategy=settings["strategy"], fill_value=settings.get("fill_value")
+        ).fit(fitted_on.to_numpy())
+        assert out[column].tolist() == reference.transform(rows)[:, 0].tolist()
+        assert out[column].dtype == test[column].dtype
+    assert test["Age"].isna().sum() > 0 and test["Cabin"].isna().sum() > 0
+
+
+def test_feature_types_fit_transform_is_fit_then_transform(notebook_split: Split) -> None:
+    train, _ = notebook_split
+    step = FeatureTypes(["Age", "Pclass"], ["Sex", "Embarked"])
+    once = step.fit_transform(train)
+    pd.testing.assert_frame_equal(once, clone(step).fit(train).transform(train))
+    assert once["Pclass"].dtype == np.float64 and once["Sex"].tolist()[:2] == ["male", "female"]
+
+
+def test_encoder_codes_match_get_indexer_for_seen_unseen_and_missing() -> None:
+    values = pd.Series(["b", "zz", None, "a", "b", None, "a"], dtype="str")
+    encoder = CategoricalEncoder(["c"]).fit(pd.DataFrame({"c": ["a", "b", "a"]}))
+    codes = encoder.transform(values.to_frame("c"))["c"].cat.codes.tolist()
+    expected = pd.Index(["a", "b"]).get_indexer(values.astype(object)).tolist()
+    assert codes == expected == [1, -1, -1, 0, 1, -1, 0]
+
+
 def test_encoder_categories_codes_and_unknowns() -> None:
     encoder = CategoricalEncoder(["c"]).fit(tiny())
     assert encoder.categories_["c"].tolist() == ["a", "b"]

@@ -501,7 +501,7 @@ def conform_features(
 
     prefix = f"{source}: " if source else ""
     require_columns(frame, [*numeric, *categorical], "listed in features", prefix)
-    out = frame.copy()
+    out = frame.copy(deep=False)  # whole columns are replaced, never written into
     for column in numeric:
         out[column] = _as_numbers(frame[column], column, prefix)
     for column in categorical:

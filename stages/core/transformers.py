@@ -49,7 +49,7 @@ class _FrameTransformer(TransformerMixin, BaseEstimator):
         (the attribute mapping each column to what was learned for it)."""
         check_is_fitted(self, fitted)
         self._check_columns(frame, list(getattr(self, fitted)))
-        return frame.copy()
+        return frame.copy(deep=False)  # whole columns are replaced, never written into
 
     def _begin_fit(self, frame: pd.DataFrame, columns: Iterable[str] | None) -> list[str]:
         """The columns this step works on, checked present; the input's names remembered."""
@@ -79,11 +79,20 @@ class FeatureTypes(_FeatureLists, _FrameTransformer):
     """
 
     def fit(self, frame: pd.DataFrame, y: Any = None) -> FeatureTypes:
+        self._fit_conformed(frame)
+        return self
+
+    def fit_transform(self, frame: pd.DataFrame, y: Any = None, **fit_params: Any) -> pd.DataFrame:
+        """`fit`, returning the frame it conformed: the same as `transform` would give,
+        without converting the training rows a second time."""
+        return self._fit_conformed(frame)
+
+    def _fit_conformed(self, frame: pd.DataFrame) -> pd.DataFrame:
         columns = [*(self.numeric or []), *(self.categorical or [])]
-        self._conform(frame, require_values=columns)
+        conformed = self._conform(frame, require_values=columns)
         self.feature_names_in_ = np.asarray(columns, dtype=object)
         self.n_features_in_ = len(columns)
-        return self
+        return conformed
 
     def transform(self, frame: pd.DataFrame) -> pd.DataFrame:
         check_is_fitted(self, "feature_names_in_")
@@ -135,12 +144,14 @@ class ColumnImputer(_FrameTransformer):
         return self
 
     def transform(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Each column's missing cells get the value its SimpleImputer learned
+        (`statistics_`), filled by pandas in the column's own dtype: what
+        `imputer.transform` gives, without its round trip through an object array (1M
+        rows: ~0.3 s)."""
         out = self._begin_transform(frame, "imputers_")
         for column, imputer in self.imputers_.items():
-            if not frame[column].isna().any():
-                continue
-            filled = imputer.transform(_for_sklearn(frame[[column]]))[:, 0]
-            out[column] = pd.Series(filled, index=frame.index).astype(frame[column].dtype)
+            if frame[column].isna().any():
+                out[column] = frame[column].fillna(imputer.statistics_[0])
         self._refuse_missing(out)
         return out
 
@@ -226,7 +237,7 @@ class CategoricalEncoder(_FrameTransformer):
     def fit_transform(self, frame: pd.DataFrame, y: Any = None, **fit_params: Any) -> pd.DataFrame:
         """Fit, then encode the same rows; target-encoded columns get out-of-fold values."""
         crossfitted = self._fit(frame, y)
-        return self._encode(frame.copy(), crossfitted)
+        return self._encode(frame.copy(deep=False), crossfitted)
 
     def transform(self, frame: pd.DataFrame) -> pd.DataFrame:
         return self._encode(self._begin_transform(frame, "categories_"), {})
@@ -282,7 +293,7 @@ class CategoricalEncoder(_FrameTransformer):
         for column, categories in self.categories_.items():
             known = pd.Index(categories)
             values = out[column]
-            codes = known.get_indexer(values).astype(np.int64)
+            codes = _positions_in(known, values)
             if self.handle_unknown == "error":
                 self._refuse_unknown(values, codes == -1)
             out[column] = self._encoded(values, column, known, codes, crossfitted)
@@ -325,6 +336,15 @@ class CategoricalEncoder(_FrameTransformer):
             f"column {values.name!r}, line {line_of(label)}: category {what} "
             "(encode.handle_unknown is 'error')"
         )
+
+
+def _positions_in(known: pd.Index, values: pd.Series) -> np.ndarray:
+    """Each value's position in `known`, -1 where absent or missing: `known.get_indexer`,
+    looked up once per distinct value (pandas' factorize, Arrow's dictionary encoding for
+    text) instead of once per row (1M rows, three columns: ~0.3 s less)."""
+    value_codes, distinct = pd.factorize(values)
+    positions = np.append(known.get_indexer(distinct), -1).astype(np.int64)
+    return positions[value_codes]  # a missing value's code, -1, picks the appended -1
 
 
 class ColumnScaler(_FrameTransformer):
