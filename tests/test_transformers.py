@@ -137,8 +137,10 @@ def test_encoder_learns_the_notebook_categories(notebook_split: Split) -> None:
 def test_scaler_ranges_come_from_fit_rows_only() -> None:
     fit_rows = pd.DataFrame({"n": [0.0, 10.0], "c": ["a", "b"]})
     scaler = ColumnScaler(["n"]).fit(fit_rows)
-    out = scaler.transform(pd.DataFrame({"n": [5.0, 20.0], "c": ["x", "y"]}))
+    new_rows = pd.DataFrame({"n": [5.0, 20.0], "c": ["x", "y"]})
+    out = scaler.transform(new_rows)
     assert out["n"].tolist() == [0.5, 2.0] and out["c"].tolist() == ["x", "y"]
+    assert new_rows["n"].tolist() == [5.0, 20.0]  # the input is left as it was
     standard = ColumnScaler(["n"], method="standard").fit(fit_rows)
     assert standard.transform(fit_rows)["n"].tolist() == [-1.0, 1.0]
     assert ColumnScaler(["n"], method="none").fit(fit_rows).transform(fit_rows) is fit_rows

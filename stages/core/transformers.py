@@ -375,8 +375,10 @@ class ColumnScaler(_FrameTransformer):
             return frame
         columns = list(self.scaler_.feature_names_in_)
         self._check_columns(frame, columns)
-        out = frame.copy()
-        out[columns] = self.scaler_.transform(frame[columns])
+        scaled = self.scaler_.transform(frame[columns])
+        out = frame.copy(deep=False)  # whole columns are replaced, never written into
+        for position, column in enumerate(columns):
+            out[column] = scaled[:, position]
         return out
 
 
