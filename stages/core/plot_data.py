@@ -26,9 +26,7 @@ def roc_table(scored: pd.DataFrame, ranked: Ranked | None = None) -> pd.DataFram
 
     `ranked` (stages.core.metrics.rank_by_score of this split) spares scikit-learn a sort.
     """
-    from sklearn.metrics import roc_curve
-
-    fpr, tpr, thresholds = roc_curve(*(ranked or _ranked(scored)))
+    fpr, tpr, thresholds = (ranked or _ranked(scored)).roc
     return pd.DataFrame({"fpr": fpr, "tpr": tpr, "threshold": np.minimum(thresholds, 1.0)})
 
 
