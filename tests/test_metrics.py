@@ -9,7 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stages.core.metrics import classification_metrics, classify, rank_by_score
+from stages.core.metrics import (
+    binary_log_loss,
+    classification_metrics,
+    classify,
+    rank_by_score,
+)
 from stages.core.plot_data import confusion_csv
 
 
@@ -42,20 +47,24 @@ def test_single_class_split_has_no_auc() -> None:
 
 @pytest.mark.parametrize("seed", range(5))
 def test_metrics_from_counts_and_one_sort_equal_scikit_learn_bit_for_bit(seed: int) -> None:
-    """Counts-based accuracy/precision/recall/F1 and the pre-ranked ROC AUC are the very
-    floats scikit-learn's own functions give (metrics.json must not move by one bit)."""
+    """Counts-based accuracy/precision/recall/F1, the pre-ranked ROC AUC and the log loss
+    are the very floats scikit-learn's own functions give (metrics.json must not move by
+    one bit)."""
     from sklearn.metrics import (
         accuracy_score,
         f1_score,
+        log_loss,
         precision_score,
         recall_score,
         roc_auc_score,
     )
 
     rng = np.random.default_rng(seed)
-    n = int(rng.integers(5, 20_000))
+    n = int(rng.integers(20, 20_000))
     y = rng.integers(0, 2, n)
     p = rng.random(n).round(int(rng.integers(1, 6)))  # ties included
+    # Certain and nearly certain scores, where log_loss clips to [eps, 1 - eps].
+    p[:8] = [0.0, 1.0, 1e-20, 1 - 1e-17, 2e-16, 1e-300, 1 - 1e-15, 0.5]
     threshold = float(rng.choice([0.3, 0.5, 0.9]))
     predicted = classify(p, threshold)
     expected = {
@@ -64,10 +73,23 @@ def test_metrics_from_counts_and_one_sort_equal_scikit_learn_bit_for_bit(seed: i
         "recall": recall_score(y, predicted, zero_division=0),
         "f1": f1_score(y, predicted, zero_division=0),
         "roc_auc": roc_auc_score(y, p),
+        "log_loss": log_loss(y, p, labels=[0, 1]),
     }
     for ranked in (None, rank_by_score(y, p)):
         got = classification_metrics(y, p, threshold, ranked)
         assert {key: got[key] for key in expected} == {k: float(v) for k, v in expected.items()}
+
+
+@pytest.mark.parametrize(
+    ("labels", "scores"),
+    [([1, 0], [1.0, 0.0]), ([1, 0], [0.0, 1.0]), ([1, 1, 0, 0], [1 - 1e-17, 1e-300, 2e-16, 0.5])],
+)
+def test_log_loss_clips_certain_scores_as_scikit_learn_does(labels: list, scores: list) -> None:
+    """Rows whose loss is all clipping, where a wrong bound would show in the result."""
+    from sklearn.metrics import log_loss
+
+    expected = log_loss(labels, scores, labels=[0, 1])
+    assert binary_log_loss(np.array(labels), np.array(scores)) == expected
 
 
 def test_the_confusion_csv_is_pandas_own_bytes() -> None:

@@ -107,8 +107,6 @@ def classification_metrics(
     The count-based metrics come from `count_metrics`; roc_auc and log_loss from
     scikit-learn on the rows. `ranked` (`rank_by_score`) spares a sort.
     """
-    from sklearn.metrics import log_loss
-
     y_true = np.asarray(y_true).astype(int)
     probabilities = np.asarray(probabilities)
     tn, fp, fn, tp = confusion_counts(y_true, classify(probabilities, threshold).astype(int))
@@ -118,8 +116,19 @@ def classification_metrics(
     return {
         **count_metrics(tn, fp, fn, tp),
         "roc_auc": ranked.roc_auc() if ranked is not None and both_classes else None,
-        "log_loss": float(log_loss(y_true, probabilities, labels=[0, 1])),
+        "log_loss": binary_log_loss(y_true, probabilities),
     }
+
+
+def binary_log_loss(y_true: np.ndarray, probabilities: np.ndarray) -> float:
+    """scikit-learn's `log_loss(y_true, probabilities, labels=[0, 1])` for 0/1 labels, in
+    its own float64 operations, so the same bits (a test compares them): each row's
+    probability of its own class, clipped to [eps, 1 - eps], its negative log, averaged
+    by `np.average`. What it adds: none of log_loss's checks and one-hot (n, 2) arrays,
+    which cost 0.24 s per 750k rows against 0.006 s (2.7 s at 7.5M rows)."""
+    eps = np.finfo(np.float64).eps
+    own_class = np.where(y_true == 1, probabilities, 1 - probabilities)
+    return float(np.average(-np.log(np.clip(own_class, eps, 1 - eps))))
 
 
 def _ratio(numerator: float, denominator: float) -> float:
