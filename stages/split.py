@@ -16,7 +16,7 @@ from stages.core.contracts import as_written, binary_target, check_raw_rows, rea
 from stages.core.engines import get_engine
 from stages.core.fitted import source_record
 from stages.core.params import Params, load_params
-from stages.core.splitting import check_class_rows, hash_positions, split_positions
+from stages.core.splitting import check_class_rows, hash_positions, split_positions, take_splits
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,7 +47,8 @@ def split_table(
     names = {int(c): as_written(raw[target].to_numpy()[labels.to_numpy() == c][0]) for c in (0, 1)}
     minimum = params.checks.min_class_rows.model_dump()
     check_class_rows(labels, {"train": train, "test": test}, minimum, names, target, source)
-    return table.iloc[train], table.iloc[test]
+    tables = take_splits(table, {"train": train, "test": test})
+    return tables["train"], tables["test"]
 
 
 def target_labels(raw: pd.DataFrame, train: pd.DataFrame, params: Params) -> tuple[Any, Any]:

@@ -8,7 +8,7 @@ import pytest
 from sklearn.model_selection import train_test_split
 
 from stages.core.errors import DataError
-from stages.core.splitting import split_positions
+from stages.core.splitting import split_positions, take_splits
 
 
 @pytest.mark.parametrize(
@@ -40,3 +40,25 @@ def test_stratified_split_keeps_class_shares() -> None:
 def test_a_split_that_leaves_a_side_empty_is_refused() -> None:
     with pytest.raises(DataError, match="leaves an empty train or test set with 1 rows"):
         split_positions(1, 0.25, 0)
+
+
+def test_take_splits_is_iloc_for_every_column_kind() -> None:
+    """Text columns go through their distinct values; missing text stays missing (not the
+    last distinct value), and every dtype and row label is what `iloc` gives."""
+    labels = [10, 11, 12, 13, 14]
+    frame = pd.DataFrame(
+        {
+            "number": [1.0, 2.0, np.nan, 4.0, 5.0],
+            "text": pd.Series(["x", None, "y", "x", "z"], dtype="str", index=labels),
+            "mixed": pd.Series(["p", np.nan, 3, "p", None], dtype=object, index=labels),
+            "count": [1, 2, 3, 4, 5],
+            "strict": pd.Series(["b", "a", None, None, "a"], dtype="string", index=labels),
+        },
+        index=labels,
+    )
+    rows = {"train": np.array([3, 1, 0, 4]), "test": np.array([2])}
+    tables = take_splits(frame, rows)
+    for split, positions in rows.items():
+        pd.testing.assert_frame_equal(tables[split], frame.iloc[positions])
+    text = tables["train"]["text"]
+    assert text.iloc[0] == "x" and pd.isna(text.iloc[1]) and text.iloc[3] == "z"

@@ -34,6 +34,27 @@ def split_positions(
     return permutation[n_test : n_test + n_train], permutation[:n_test]
 
 
+def take_splits(frame: pd.DataFrame, positions: dict[str, np.ndarray]) -> dict[str, pd.DataFrame]:
+    """`frame.iloc[rows]` for each split's rows, with the text columns gathered through
+    their distinct values: factorized once, each split takes the small codes and looks
+    them up, instead of copying every string from a random place (7.5M rows: 0.4-0.8 s
+    a column against 0.2 s; the same values, dtype and order)."""
+    import pandas as pd
+
+    text = [c for c in frame.columns if isinstance(frame[c].dtype, pd.StringDtype)]
+    # Factorizing the array (not the Series) gives its distinct values as an array of the
+    # same type, whose `take` reads -1 (a missing value) as missing, not as the last one.
+    factorized = {column: pd.factorize(frame[column].array) for column in text}
+    rest = frame.drop(columns=text)
+    tables = {}
+    for split, rows in positions.items():
+        table = rest.iloc[rows]
+        for column, (codes, distinct) in factorized.items():
+            table[column] = distinct.take(codes[rows], allow_fill=True)
+        tables[split] = table[list(frame.columns)]
+    return tables
+
+
 def _stratified_positions(
     n_rows: int, n_test: int, random_state: int, labels: pd.Series
 ) -> tuple[np.ndarray, np.ndarray]:
