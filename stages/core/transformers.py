@@ -406,11 +406,13 @@ class DesignMatrix(_FeatureLists, TransformerMixin, BaseEstimator):
     def transform(self, frame: pd.DataFrame) -> Any:
         """The CSR matrix, built in one pass from the numbers and the category codes.
 
-        Every row holds its non-zero numbers, then one 1 per categorical column (none for a
-        category unseen in training): a fixed-width (rows by slots) layout whose non-empty
-        slots, read row by row, are already CSR's data and column indices, sorted. This is
-        what stacking one sparse block per column then dropping zeros gave, without the
-        per-block COO/CSR conversions and copies (1M rows: ~1 s less per transform).
+        Every row holds its numbers, then one 1 per categorical column: a fixed-width
+        (rows by slots) layout that, read row by row, is already CSR's data and column
+        indices, sorted. Zero numbers, and the slot of a category unseen in training
+        (given 0), are then dropped in place by scipy's `eliminate_zeros`: the matrix
+        stacking one sparse block per column then dropping zeros gave, without the
+        per-block conversions (1M rows: ~1 s less) or a compacting copy through boolean
+        masks (2.5M rows: 1.0 s → 0.12 s).
         """
         import scipy.sparse as sp
 
@@ -419,24 +421,24 @@ class DesignMatrix(_FeatureLists, TransformerMixin, BaseEstimator):
         values = self._numeric_block(frame, numeric)
         n_rows, sizes = len(frame), [len(c) for c in self.categories_.values()]
         n_columns = len(numeric) + sum(sizes)
-        index_type = np.int32 if n_rows * (len(numeric) + len(sizes)) < 2**31 else np.int64
         slots = len(numeric) + len(sizes)
-        data = np.ones((n_rows, slots), dtype=np.float64)
+        index_type = np.int32 if n_rows * slots < 2**31 else np.int64
+        data = np.empty((n_rows, slots), dtype=np.float64)
         indices = np.empty((n_rows, slots), dtype=index_type)
-        filled = np.empty((n_rows, slots), dtype=bool)
         data[:, : len(numeric)] = values
         indices[:, : len(numeric)] = np.arange(len(numeric), dtype=index_type)
-        filled[:, : len(numeric)] = values != 0
         offset = len(numeric)
         for slot, (column, categories) in enumerate(self.categories_.items(), len(numeric)):
             codes = self._codes(frame, column, categories)
-            indices[:, slot] = codes.astype(index_type) + offset
-            filled[:, slot] = codes >= 0
+            indices[:, slot] = codes
+            indices[:, slot] += offset
+            data[:, slot] = codes >= 0  # an unseen category (-1): 0, dropped below
             offset += len(categories)
-        indptr = np.zeros(n_rows + 1, dtype=index_type)
-        np.cumsum(filled.sum(axis=1), out=indptr[1:])
-        arrays: Any = (data[filled], indices[filled], indptr)  # scipy-stubs: int dtype unknown
-        return sp.csr_matrix(arrays, shape=(n_rows, n_columns), copy=False)
+        indptr = np.arange(0, n_rows * slots + 1, slots, dtype=index_type)
+        arrays: Any = (data.ravel(), indices.ravel(), indptr)  # scipy-stubs: int dtype unknown
+        matrix = sp.csr_matrix(arrays, shape=(n_rows, n_columns), copy=False)
+        matrix.eliminate_zeros()
+        return matrix
 
     def _numeric_block(self, frame: pd.DataFrame, numeric: list[str]) -> np.ndarray:
         values = frame[numeric].to_numpy(dtype=np.float64)
