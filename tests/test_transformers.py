@@ -97,6 +97,26 @@ def test_imputer_fills_what_simple_imputer_fills_and_leaves_its_input_alone(
     assert test["Age"].isna().sum() > 0 and test["Cabin"].isna().sum() > 0
 
 
+@pytest.mark.parametrize(("column", "fill"), [("Cabin", "none"), ("Embarked", None), ("Age", -1.0)])
+def test_a_constant_fill_is_the_imputer_fitted_on_every_row(
+    notebook_split: Split, column: str, fill: object
+) -> None:
+    """A constant fill is fitted on the column's distinct values only: the pickled imputer
+    is byte for byte the one SimpleImputer fits on all the rows."""
+    import pickle
+
+    from sklearn.impute import SimpleImputer
+
+    train, _ = notebook_split
+    spec = {"strategy": "constant", **({"fill_value": fill} if fill is not None else {})}
+    ours = ColumnImputer({column: spec}).fit(train).imputers_[column]
+    rows = train[[column]]
+    if not pd.api.types.is_numeric_dtype(rows[column]):
+        rows = rows.astype(object).where(rows.notna(), np.nan).to_numpy()
+    reference = SimpleImputer(strategy="constant", fill_value=fill, keep_empty_features=True)
+    assert pickle.dumps(ours) == pickle.dumps(reference.fit(rows))
+
+
 def test_feature_types_fit_transform_is_fit_then_transform(notebook_split: Split) -> None:
     train, _ = notebook_split
     step = FeatureTypes(["Age", "Pclass"], ["Sex", "Embarked"])

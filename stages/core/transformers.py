@@ -137,8 +137,12 @@ class ColumnImputer(_FrameTransformer):
                 fill_value=spec.get("fill_value"),
                 keep_empty_features=True,
             )
+            # A constant fill learns nothing from the rows: fitting on the distinct values
+            # (missing included) gives the same fitted imputer without turning every
+            # string into a Python object (7.5M rows: ~0.4 s a text column).
+            rows = values.drop_duplicates() if spec["strategy"] == "constant" else values
             with np.errstate(over="ignore"):  # an overflow is fixed just below
-                self.imputers_[column] = imputer.fit(_for_sklearn(values))
+                self.imputers_[column] = imputer.fit(_for_sklearn(rows))
             if spec["strategy"] in ("mean", "median"):
                 _fix_overflow(self.imputers_[column], values[column], spec["strategy"])
         return self
