@@ -78,8 +78,8 @@ def read_csv_checked(
     `only_required`: parse only the `required` columns (and ids). The raw file's long text
     columns nobody uses (names, tickets) then cost neither memory nor conversion: at 10M
     rows they were most of split's time and its 3 GB. pandas skips its row-length check
-    for unread columns, so `_field_counts_ok` scans for a too-long row first; if it finds
-    one, everything is parsed and pandas' own error is raised, as before.
+    for unread columns, so `_field_counts_ok` scans for a too-long row (on a thread beside
+    the parse); if it finds one, everything is parsed and pandas' own error is raised.
     `unparsed` (with `only_required`): required columns checked in the header but not parsed
     (split's ids, unless it splits by them: at 1M rows a text column of ids was 0.5 s of
     a 0.9 s parse).
@@ -92,10 +92,9 @@ def read_csv_checked(
     markers = ["", *na_values]
     placeholders = [f"\0unnamed{i}" for i in range(len(names), len(header))]
     skipped = set(unparsed) if only_required else set()
-    text = [column for column in text_columns if column in names and column not in skipped]
-    selected = [c for c in names if c in required or c in text] if only_required else None
-    if selected is not None:
-        selected = [column for column in selected if column not in skipped]
+    parsed = [column for column in names if column not in skipped]
+    text = [column for column in text_columns if column in parsed]
+    selected = [c for c in parsed if c in required or c in text] if only_required else None
     columns = [*names, *placeholders]
     if selected is None:
         frame = _parse(path, delimiter, columns, None, text, markers, strip_whitespace)
