@@ -102,7 +102,7 @@ bench: setup ## Benchmarks: staged vs one process at 891 (real), 100k and 1M row
 	@python benchmarks/table.py $(BENCH_RESULTS)/891.json $(BENCH_RESULTS)/100000.json \
 		$(BENCH_RESULTS)/1000000.json $(wildcard $(BENCH_RESULTS)/10000000.json)
 
-lint: setup ## ruff check + ruff format --check + mypy (strict on stages/core) + actionlint
+lint: setup ## ruff check + ruff format --check + mypy (strict on stages/core and stages/lib) + actionlint
 	ruff check .
 	ruff format --check .
 	mypy

@@ -31,7 +31,7 @@ def plain_pipeline(params: Any) -> Any:
     from sklearn.pipeline import Pipeline, make_pipeline
     from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, StandardScaler
 
-    from stages.core.model import build_classifier
+    from stages.lib.model import build_classifier
 
     scalers = {"minmax": MinMaxScaler, "standard": StandardScaler}
 
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     x_train, x_test, y_train, y_test = load(args.data, params)
     loaded = time.monotonic()
     if args.chain:
-        from stages.core.model import build_chain
+        from stages.lib.model import build_chain
 
         pipeline = build_chain(params)
     else:

@@ -91,10 +91,10 @@ def parity(url: str) -> list[dict[str, Any]]:
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import MinMaxScaler, OneHotEncoder
 
-    from stages.core import hash_split
     from stages.core.spark import fit, io, score
     from stages.core.spark import split as spark_split
     from stages.core.spark.connect import spark_session
+    from stages.lib import hash_split
 
     frame = pd.read_csv(TITANIC)
     ids = pd.read_csv(TITANIC, usecols=[ID], dtype=str)[ID]

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from stages.core.artifacts import METRICS_PATH
 from stages.core.cli import run_cli, stage_parser
-from stages.core.gate import EXIT_FAIL, check_fresh, judge, read_metrics, summary, table
 from stages.core.params import load_params
+from stages.lib.gate import EXIT_FAIL, check_fresh, judge, read_metrics, summary, table
 
 
 def parser() -> argparse.ArgumentParser:

@@ -35,14 +35,14 @@ from stages.core.cli import allow_stale_option, run_cli, stage_parser
 from stages.core.engines import get_engine
 from stages.core.errors import in_file
 from stages.core.fitted import check_fitted
-from stages.core.metrics import (
+from stages.core.params import Params, load_params
+from stages.lib.metrics import (
     Ranked,
     classification_metrics,
     classify,
     rank_by_score,
     summary_lines,
 )
-from stages.core.params import Params, load_params
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -109,7 +109,7 @@ def plot_tables(
 ) -> tuple[dict[str, dict[str, pd.DataFrame]], dict[str, list[bytes]]]:
     """The scikit-learn engine's plot tables and confusion CSVs, from each split's per-row
     scores (what `write_results` takes)."""
-    from stages.core.plot_data import confusion_csv, confusion_table, curve_tables
+    from stages.lib.plot_data import confusion_csv, confusion_table, curve_tables
 
     settings = params.plots
     tables = {
@@ -153,8 +153,8 @@ def write_plot_files(
     """Either engine's plot files: the tables for DVC, each split's confusion CSV from its
     chunks, the coefficients, then PNGs drawn from exactly those tables (the confusion
     matrix from the counts in `metrics`, which its CSV holds line by line)."""
-    from stages.core.plot_data import coefficient_table
-    from stages.core.plot_images import all_figures
+    from stages.lib.plot_data import coefficient_table
+    from stages.lib.plot_images import all_figures
 
     for split, curves in tables.items():
         for curve, table in curves.items():

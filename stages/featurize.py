@@ -18,10 +18,10 @@ from stages.core.artifacts import (
 from stages.core.cli import run_cli, stage_parser
 from stages.core.contracts import check_derived_rows
 from stages.core.engines import get_engine
-from stages.core.featurize import build_featurizer, refuse_shadowing
-from stages.core.fit_stage import read_splits, run_fit_stage
 from stages.core.fitted import fit_record
 from stages.core.params import load_params
+from stages.lib.featurize import build_featurizer, refuse_shadowing
+from stages.lib.fit_stage import read_splits, run_fit_stage
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -11,10 +11,10 @@ from stages.core.artifacts import FEATURED_DIR, IMPUTED_DIR, IMPUTER_PATH, table
 from stages.core.cli import run_cli, stage_parser
 from stages.core.contracts import as_written, require_columns
 from stages.core.engines import get_engine
-from stages.core.fit_stage import read_splits, run_fit_stage
 from stages.core.fitted import fit_record
 from stages.core.params import load_params
-from stages.core.transformers import build_impute_step
+from stages.lib.fit_stage import read_splits, run_fit_stage
+from stages.lib.transformers import build_impute_step
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -14,7 +14,7 @@ The output has the id column (if params.data.id_column is set), the predicted cl
 the target's name (0/1, or the training file's own labels with predict.labels: original),
 and the positive-class probability.
 
-It refuses to write over anything it would destroy (stages.core.outputs: the input, params,
+It refuses to write over anything it would destroy (stages.lib.outputs: the input, params,
 DVC's files and outputs, .git/; an existing file only with --overwrite unless predict wrote
 it), and to score with fitted artifacts that no longer match params.yaml or the training
 data (stages.core.fitted; --allow-stale scores anyway, with a warning).
@@ -31,9 +31,9 @@ from stages.core.contracts import as_written, check_raw_rows, line_of, read_csv_
 from stages.core.engines import get_engine
 from stages.core.errors import DataError, in_file
 from stages.core.fitted import check_fitted, labels_of
-from stages.core.metrics import classify
-from stages.core.outputs import check_output, record_written
 from stages.core.params import Params, load_params
+from stages.lib.metrics import classify
+from stages.lib.outputs import check_output, record_written
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> None:
         overwrite=args.overwrite,
     )
 
-    from stages.core.model import load_fitted
+    from stages.lib.model import load_fitted
 
     chain, records = load_fitted()
     check_fitted(records, params, args.params, allow_stale=args.allow_stale)

@@ -21,8 +21,8 @@ import yaml
 from stages.core.artifacts import METRICS_PATH, REPORT_PATH, image_path, write_text
 from stages.core.cli import run_cli, stage_parser
 from stages.core.errors import PipelineError
-from stages.core.gate import check_fresh, judge, read_metrics, summary
 from stages.core.params import METRIC_NAMES, METRIC_SPLITS, Params, load_params
+from stages.lib.gate import check_fresh, judge, read_metrics, summary
 
 IMAGES = {
     "roc": "ROC curve",
@@ -113,7 +113,7 @@ def check_artifacts(params: Params, params_path: str) -> None:
     """StaleError if the fitted chain behind the metrics no longer matches params.yaml or
     the training data (stages.core.fitted); cheaper and more direct than `dvc status`."""
     from stages.core.fitted import check_fitted
-    from stages.core.model import load_fitted
+    from stages.lib.model import load_fitted
 
     check_fitted(load_fitted()[1], params, params_path, fix="run `dvc repro`")
 

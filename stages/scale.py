@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from stages.core.artifacts import ENCODED_DIR, SCALED_DIR, SCALER_PATH
 from stages.core.cli import params_unless_engine_ran, run_cli
-from stages.core.fit_stage import read_splits, run_fit_stage
 from stages.core.fitted import fit_record
-from stages.core.transformers import build_scaler
+from stages.lib.fit_stage import read_splits, run_fit_stage
+from stages.lib.transformers import build_scaler
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -16,7 +16,7 @@ from stages.core.contracts import as_written, binary_target, check_raw_rows, rea
 from stages.core.engines import get_engine
 from stages.core.fitted import source_record
 from stages.core.params import Params, load_params
-from stages.core.splitting import check_class_rows, hash_positions, split_positions, take_splits
+from stages.lib.splitting import check_class_rows, hash_positions, split_positions, take_splits
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -14,7 +14,7 @@ from typing import Any
 
 from stages.core.artifacts import METRICS_PATH
 from stages.core.cli import run_cli
-from stages.core.gate import read_metrics
+from stages.lib.gate import read_metrics
 
 # (column heading, key in a split's metrics, key in the `cv` section)
 COLUMNS = (

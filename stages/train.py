@@ -25,15 +25,15 @@ from stages.core.cli import run_cli, stage_parser
 from stages.core.engines import get_engine
 from stages.core.errors import in_file
 from stages.core.fitted import fit_record
-from stages.core.model import build_model, check_categories_fit_model, check_model_settings
 from stages.core.params import Params, load_params
+from stages.lib.model import build_model, check_categories_fit_model, check_model_settings
 
 
 def choose_params(params: Params) -> tuple[Params, dict[str, Any]]:
     """The params to fit with, and the search summary (just `enabled: false` when off)."""
     if not params.train.search.enabled:
         return params, {"enabled": False}
-    from stages.core.search import search
+    from stages.lib.search import search
 
     with in_file(params.data.train_path):
         chosen, report = search(params, read_table(table_path(SPLIT_DIR, "train")))

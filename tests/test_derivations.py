@@ -11,9 +11,9 @@ import pytest
 from pydantic import TypeAdapter
 
 from stages.core.errors import DataError, ParamsError
-from stages.core.featurize import Featurizer, build_featurizer
 from stages.core.featurize_ops import Derivation
 from stages.core.params import parse_params, read_params_file
+from stages.lib.featurize import Featurizer, build_featurizer
 from tests.conftest import ROOT
 
 RAW = read_params_file(ROOT / "params.yaml")

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stages.core.plot_data import (
+from stages.lib.plot_data import (
     calibration_table,
     coefficient_table,
     confusion_table,
@@ -266,7 +266,7 @@ def test_a_queued_grid_of_experiments_is_compared_by_exp_show(reproduced_copy: P
 
 
 def test_long_curves_are_thinned_keeping_both_ends() -> None:
-    from stages.core.plot_data import thin
+    from stages.lib.plot_data import thin
 
     curve = pd.DataFrame({"fpr": np.linspace(0, 1, 10_001), "tpr": np.linspace(0, 1, 10_001)})
     thinned = thin(curve, 100)

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from stages.core.errors import DataError, ParamsError
-from stages.core.gate import RERUN, Verdict, judge, summary, table
-from stages.core.metrics import classification_metrics
 from stages.core.params import METRIC_NAMES, Bound, parse_params, read_params_file
+from stages.lib.gate import RERUN, Verdict, judge, summary, table
+from stages.lib.metrics import classification_metrics
 from stages.summary import lines as summary_lines
 from tests.conftest import ROOT, Cli, run
 

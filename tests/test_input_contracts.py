@@ -219,7 +219,7 @@ def test_infinite_number_is_refused_not_a_traceback(score: Scorer) -> None:
 
 def test_train_split_with_one_class_is_refused(project: Path, cli: Cli) -> None:
     """The file has two classes, but all positives land in the test split."""
-    from stages.core.splitting import split_positions
+    from stages.lib.splitting import split_positions
 
     _, test = split_positions(8, 0.25, 0)
     survived = ["0"] * 8

@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stages.core.metrics import (
+from stages.lib.metrics import (
     binary_log_loss,
     classification_metrics,
     classify,
     rank_by_score,
 )
-from stages.core.plot_data import confusion_csv
+from stages.lib.plot_data import confusion_csv
 
 
 def test_hand_computed_case() -> None:
@@ -115,7 +115,7 @@ def running_counts(y: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray
 def test_count_metrics_are_scikit_learns_bit_for_bit(seed: int) -> None:
     from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_score
 
-    from stages.core.metrics import count_metrics
+    from stages.lib.metrics import count_metrics
 
     rng = np.random.default_rng(seed)
     y, predicted = rng.integers(0, 2, 500), rng.integers(0, 2, 500)
@@ -145,7 +145,7 @@ def test_curves_from_running_counts_are_scikit_learns(case: str) -> None:
 
     from sklearn.metrics import precision_recall_curve, roc_curve
 
-    from stages.core.plot_data import precision_recall_from_counts, roc_from_counts
+    from stages.lib.plot_data import precision_recall_from_counts, roc_from_counts
 
     y, p = np.asarray(CURVE_CASES[case][0]), np.asarray(CURVE_CASES[case][1])
     positives, negatives = int(y.sum()), int(len(y) - y.sum())
@@ -165,7 +165,7 @@ def test_curves_from_running_counts_are_scikit_learns(case: str) -> None:
 
 
 def test_roc_from_counts_equals_the_in_process_table_when_nothing_is_collinear() -> None:
-    from stages.core.plot_data import roc_from_counts, roc_table
+    from stages.lib.plot_data import roc_from_counts, roc_table
 
     y, p = np.array([0, 1, 0, 1, 1]), np.array([0.1, 0.35, 0.4, 0.8, 0.9])
     scored = pd.DataFrame({"actual": y, "probability": p})
@@ -201,7 +201,7 @@ def test_the_auc_and_log_loss_formulas_of_the_spark_engine_are_scikit_learns() -
 
 
 def test_the_confusion_csv_from_counts_streams_grouped_lines() -> None:
-    from stages.core.plot_data import confusion_chunks
+    from stages.lib.plot_data import confusion_chunks
 
     chunks = list(confusion_chunks((3, 1, 0, 5), chunk_lines=2))
     assert b"".join(chunks) == b"actual,predicted\n" + b"0,0\n" * 3 + b"0,1\n" + b"1,1\n" * 5
@@ -213,7 +213,7 @@ def test_the_confusion_csv_from_counts_streams_grouped_lines() -> None:
 def test_calibration_from_sums_is_the_in_process_table() -> None:
     from fractions import Fraction
 
-    from stages.core.plot_data import calibration_from_sums, calibration_table
+    from stages.lib.plot_data import calibration_from_sums, calibration_table
 
     p = np.array([0.05, 0.15, 0.95, 0.12, 1.0, 0.3, 0.7])
     y = np.array([0, 1, 1, 0, 1, 1, 0])
@@ -231,7 +231,7 @@ def test_calibration_from_sums_is_the_in_process_table() -> None:
 
 
 def test_thin_positions_are_thins_rule() -> None:
-    from stages.core.plot_data import thin, thin_positions
+    from stages.lib.plot_data import thin, thin_positions
 
     curve = pd.DataFrame({"x": np.arange(5003)})
     assert thin(curve, 100)["x"].tolist() == thin_positions(5003, 100).tolist()

@@ -15,10 +15,10 @@ from pydantic import TypeAdapter
 
 from stages.core.errors import DataError, ParamsError
 from stages.core.featurize_ops import Derivation
-from stages.core.model import build_chain, build_model, check_model_settings
 from stages.core.params import parse_params, read_params_file
-from stages.core.search import candidates, cross_validate_chain, folds, search
-from stages.core.transformers import CategoricalEncoder, DesignMatrix, build_design
+from stages.lib.model import build_chain, build_model, check_model_settings
+from stages.lib.search import candidates, cross_validate_chain, folds, search
+from stages.lib.transformers import CategoricalEncoder, DesignMatrix, build_design
 from tests.conftest import ROOT, run
 
 RAW = read_params_file(ROOT / "params.yaml")
@@ -187,7 +187,7 @@ def test_pure_noise_high_cardinality_column_does_not_beat_the_baseline_in_cv() -
 
 
 def test_first_token_strip_digits_and_group_size() -> None:
-    from stages.core.featurize import Featurizer
+    from stages.lib.featurize import Featurizer
 
     frame = pd.DataFrame(
         {

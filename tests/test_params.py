@@ -106,7 +106,7 @@ def test_bad_value_is_one_error_naming_the_key(key: str, value: Any, expected: s
 
 
 def test_solver_and_penalty_must_fit_together_as_scikit_learn_says() -> None:
-    from stages.core.model import check_model_settings
+    from stages.lib.model import check_model_settings
 
     raw = with_change("train.solver", "lbfgs")
     raw["train"]["penalty"] = "l1"

@@ -118,7 +118,7 @@ def test_tuned_experiment_reaches_the_targets_chosen_by_cv(reproduced_copy: Path
     assert runs["tuned"]["params"]["train"]["search"]["enabled"] is True
     # The persisted chain starts with the featurizer: raw test rows give the scored probabilities.
     script = (
-        "import pandas as pd; from stages.core.model import load_fitted_chain;"
+        "import pandas as pd; from stages.lib.model import load_fitted_chain;"
         "c = load_fitted_chain(); t = pd.read_parquet('data/split/test.parquet');"
         "p = c.predict_proba(t.drop(columns=['Survived']))[:, 1];"
         "s = pd.read_parquet('data/scored/test.parquet');"

@@ -19,8 +19,8 @@ import pytest
 from stages.core.contracts import check_raw_rows, read_csv_checked, row_labels
 from stages.core.errors import DataError
 from stages.core.params import load_params
-from stages.core.splitting import check_class_rows
-from stages.core.transformers import ColumnImputer
+from stages.lib.splitting import check_class_rows
+from stages.lib.transformers import ColumnImputer
 from tests.conftest import ROOT, Cli
 from tests.helpers import (
     HEADER,

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from stages.core.errors import ParamsError
-from stages.core.model import build_chain, build_model
 from stages.core.params import parse_params, read_params_file
-from stages.core.search import candidates, cross_validate_chain, search
+from stages.lib.model import build_chain, build_model
+from stages.lib.search import candidates, cross_validate_chain, search
 from tests.conftest import ROOT
 
 RAW = read_params_file(ROOT / "params.yaml")
@@ -175,7 +175,7 @@ def test_default_model_is_the_notebook_logistic_regression() -> None:
 
 def test_tree_model_refuses_more_categories_than_bins_naming_column_and_setting() -> None:
     from stages.core.errors import DataError
-    from stages.core.model import check_categories_fit_model
+    from stages.lib.model import check_categories_fit_model
 
     params = params_with(
         train={"model": "hist_gradient_boosting", "hist_gradient_boosting": {"max_bins": 2}},

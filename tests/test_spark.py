@@ -21,9 +21,9 @@ import pytest
 import scipy.sparse as sp
 
 from scripts import spark_local
-from stages.core import hash_split
 from stages.core.errors import DataError
 from stages.core.spark import connect
+from stages.lib import hash_split
 from tests.conftest import ROOT
 
 TITANIC = ROOT / "data" / "titanic.csv"
@@ -63,7 +63,7 @@ def test_hash_split_refuses_a_missing_key() -> None:
 
 
 def test_the_in_process_hash_split_is_the_rule_and_a_missing_id_is_one_line() -> None:
-    from stages.core.splitting import hash_positions
+    from stages.lib.splitting import hash_positions
 
     ids = pd.Series([str(i) for i in range(1, 892)])
     train, test = hash_positions(ids, 891, TEST_SIZE, SEED, ID)
@@ -714,7 +714,7 @@ def full_curves(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """scikit-learn's ROC without dropping collinear points, and its PR curve."""
     from sklearn.metrics import roc_curve
 
-    from stages.core.plot_data import precision_recall_table
+    from stages.lib.plot_data import precision_recall_table
 
     fpr, tpr, thresholds = roc_curve(rows["actual"], rows["probability"], drop_intermediate=False)
     roc = pd.DataFrame({"fpr": fpr, "tpr": tpr, "threshold": np.minimum(thresholds, 1.0)})
@@ -726,9 +726,9 @@ def full_curves(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
 def test_spark_evaluation_equals_scikit_learn_on_the_same_rows(spark: Any, max_points: int) -> None:
     """Counts exact, roc_auc and log_loss within 1e-12 of scikit-learn, calibration bins as
     in process (edges included), curves equal to scikit-learn's thinned by `thin`."""
-    from stages.core.metrics import classification_metrics
-    from stages.core.plot_data import calibration_table, thin
     from stages.core.spark.evaluate import evaluate_split
+    from stages.lib.metrics import classification_metrics
+    from stages.lib.plot_data import calibration_table, thin
 
     rows = scored_rows()
     result = evaluate_split(spark_scored(spark, rows), 10, max_points)
@@ -752,8 +752,8 @@ def test_spark_evaluation_equals_scikit_learn_on_the_same_rows(spark: Any, max_p
 def test_a_one_class_split_has_no_auc_and_scikit_learns_curves(spark: Any) -> None:
     import warnings
 
-    from stages.core.metrics import classification_metrics
     from stages.core.spark.evaluate import evaluate_split
+    from stages.lib.metrics import classification_metrics
 
     rows = scored_rows(seed=1, n=40).assign(actual=1)
     result = evaluate_split(spark_scored(spark, rows), 10, 2000)
@@ -859,10 +859,10 @@ def test_every_derivation_op_on_spark_matches_the_featurizer(spark: Any) -> None
     from pydantic import TypeAdapter
     from pyspark.sql import functions as F
 
-    from stages.core.featurize import Featurizer
     from stages.core.featurize_ops import Derivation, op_names
     from stages.core.spark import featurize as spark_featurize
     from stages.core.spark import io
+    from stages.lib.featurize import Featurizer
 
     assert {spec["op"] for spec in ALL_OPS.values()} == set(op_names())
     derive = {name: TypeAdapter(Derivation).validate_python(spec) for name, spec in ALL_OPS.items()}

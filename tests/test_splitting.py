@@ -8,7 +8,7 @@ import pytest
 from sklearn.model_selection import train_test_split
 
 from stages.core.errors import DataError
-from stages.core.splitting import split_positions, take_splits
+from stages.lib.splitting import split_positions, take_splits
 
 
 @pytest.mark.parametrize(

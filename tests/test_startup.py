@@ -14,7 +14,7 @@ import sys
 import stages.split
 scipy_for_split = "scipy" in sys.modules
 import stages.encode, stages.evaluate, stages.featurize, stages.impute, stages.predict
-import stages.scale, stages.train, stages.core.model
+import stages.scale, stages.train, stages.lib.model
 import sklearn.covariance, sklearn.ensemble, sklearn.impute, sklearn.isotonic
 import sklearn.linear_model, sklearn.metrics, sklearn.model_selection, sklearn.preprocessing
 from sklearn.metrics._ranking import rankdata
@@ -47,7 +47,7 @@ def test_no_stage_imports_scipy_stats_until_something_uses_it() -> None:
 SPLINE_PROBE = """
 import sys
 import stages.encode, stages.evaluate, stages.impute, stages.scale, stages.train
-import stages.core.model, sklearn.impute, sklearn.linear_model, sklearn.metrics
+import stages.lib.model, sklearn.impute, sklearn.linear_model, sklearn.metrics
 import sklearn.pipeline, sklearn.preprocessing
 deferred = type(sys.modules["scipy.interpolate"]).__name__
 from scipy.interpolate import BSpline  # asked for by this code, not scikit-learn: the real class

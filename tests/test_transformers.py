@@ -8,10 +8,10 @@ import pytest
 from sklearn.base import clone
 
 from stages.core.errors import DataError
-from stages.core.model import build_chain, build_model
 from stages.core.params import load_params
-from stages.core.splitting import split_positions
-from stages.core.transformers import (
+from stages.lib.model import build_chain, build_model
+from stages.lib.splitting import split_positions
+from stages.lib.transformers import (
     CategoricalEncoder,
     ColumnImputer,
     ColumnScaler,

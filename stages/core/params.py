@@ -79,7 +79,7 @@ class SplitParams(_Section):
     random_state: int = Field(ge=0, lt=2**32)
     stratify: bool = False
     # shuffle: train_test_split's exact rows (the notebook's); hash: each row by the MD5 of
-    # its id (stages/core/hash_split.py), computed alike by every engine without a shuffle.
+    # its id (stages/lib/hash_split.py), computed alike by every engine without a shuffle.
     method: Literal["shuffle", "hash"] = "shuffle"
 
     @model_validator(mode="after")

@@ -2,7 +2,7 @@
 
 `connect` opens a Spark Connect session (SPARK_REMOTE, or the server `make spark-up`
 started); `io` writes byte-deterministic Parquet and reads CSV; `split` is the hash split
-(its pandas twin is `stages.core.hash_split`); `fit` learns fill values, categories,
+(its pandas twin is `stages.lib.hash_split`); `fit` learns fill values, categories,
 scaling statistics and logistic regression on Spark and stores them in fitted
 scikit-learn objects; `score` computes predict_proba on Spark from those objects.
 pyspark is an optional dependency (`make spark-setup`): nothing outside this package

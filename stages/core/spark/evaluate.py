@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from stages.core.metrics import count_metrics
-from stages.core.plot_data import (
+from stages.lib.metrics import count_metrics
+from stages.lib.plot_data import (
     calibration_edges,
     calibration_from_sums,
     precision_recall_from_counts,

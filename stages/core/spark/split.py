@@ -1,4 +1,4 @@
-"""`split.method: hash` on Spark: the twin of stages/core/hash_split.py, row for row.
+"""`split.method: hash` on Spark: the twin of stages/lib/hash_split.py, row for row.
 
 Spark SQL's `md5()` of the same salted text, its first 8 hex digits read as an unsigned
 32-bit integer, compared with the same threshold. Rows keep no order and need no shuffle.
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from stages.core.hash_split import threshold
+from stages.lib.hash_split import threshold
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession

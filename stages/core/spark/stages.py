@@ -284,7 +284,7 @@ def with_test_flag(spark: SparkSession, df: DataFrame, params: Params, source: s
                     "(split.method: hash keys each row by it; or set data.id_column: null)"
                 )
         return df.withColumn("__test", is_test(key, settings.test_size, settings.random_state))
-    from stages.core.splitting import split_positions
+    from stages.lib.splitting import split_positions
 
     rows = df.count()
     stratify = None
@@ -330,7 +330,7 @@ def check_split_classes(df: DataFrame, params: Params, source: str, negative: An
 
 
 def featurize(params: Params, args: argparse.Namespace) -> None:
-    from stages.core.featurize import build_featurizer, refuse_shadowing
+    from stages.lib.featurize import build_featurizer, refuse_shadowing
 
     derive = dict(params.featurize.derive)
     source = params.data.train_path
@@ -397,7 +397,7 @@ def feature_types(df: DataFrame, params: Params) -> DataFrame:
 def impute(params: Params, args: argparse.Namespace) -> None:
     from pyspark.sql import functions as F
 
-    from stages.core.transformers import build_impute_step
+    from stages.lib.transformers import build_impute_step
 
     source = params.data.train_path
     columns = [*params.features.columns, params.data.target]
@@ -503,7 +503,7 @@ def rewrite_columns(
 def encode(params: Params, args: argparse.Namespace) -> None:
     from pyspark.sql import functions as F
 
-    from stages.core.transformers import build_encoder
+    from stages.lib.transformers import build_encoder
 
     source = params.data.train_path
     categorical = list(params.features.categorical)
@@ -550,7 +550,7 @@ def refuse_unknown(tables: dict[str, DataFrame], lists: dict[str, list[Any]], so
 
 def scale(params: Params, args: argparse.Namespace) -> None:
 
-    from stages.core.transformers import build_scaler
+    from stages.lib.transformers import build_scaler
 
     numeric = list(params.features.numeric)
     method = params.scale.method
@@ -593,8 +593,8 @@ def logistic_settings(params: Params) -> fit.LogisticSettings:
 def train(params: Params, args: argparse.Namespace) -> None:
     from sklearn.pipeline import Pipeline
 
-    from stages.core.model import check_model_settings
-    from stages.core.transformers import build_design
+    from stages.lib.model import check_model_settings
+    from stages.lib.transformers import build_design
 
     check_model_settings(params)
     numeric, target = list(params.features.numeric), params.data.target
@@ -638,9 +638,9 @@ def evaluate(params: Params, args: argparse.Namespace) -> None:
     collected, so the split never has to fit in this process."""
     from pyspark.sql import functions as F
 
-    from stages.core.plot_data import confusion_chunks
     from stages.core.spark.evaluate import SplitEvaluation, evaluate_split
     from stages.evaluate import majority_of_counts, write_results
+    from stages.lib.plot_data import confusion_chunks
 
     model, record = read_fitted(MODEL_PATH)
     check_fitted({MODEL_PATH: record}, params, args.params, allow_stale=args.allow_stale)
@@ -689,7 +689,7 @@ def score_csv(
     the fitted chain's values: derivations, fills, scaling and coefficients as SQL."""
     from pyspark.sql import functions as F
 
-    from stages.core.metrics import classify
+    from stages.lib.metrics import classify
 
     data = params.data
     steps = chain.named_steps

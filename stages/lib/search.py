@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from stages.core.errors import ParamsError
-from stages.core.metrics import classify
 from stages.core.params import Params, parse_params
+from stages.lib.metrics import classify
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -31,7 +31,7 @@ def candidates(params: Params) -> list[tuple[dict[str, Any], Params]]:
 
     Each one is validated like params.yaml and by scikit-learn before any fitting.
     """
-    from stages.core.model import check_model_settings
+    from stages.lib.model import check_model_settings
 
     base = params.model_dump(mode="python")
     out = []
@@ -111,7 +111,7 @@ def cross_validate_chain(
     """Fold scores of the whole chain built from `params`, refitted in every fold."""
     from sklearn.model_selection import cross_validate
 
-    from stages.core.model import build_chain
+    from stages.lib.model import build_chain
 
     target = params.data.target
     names = sorted({*REPORTED, params.train.search.scoring})
@@ -136,8 +136,8 @@ def searcher(params: Params, grid: list[tuple[dict[str, Any], Params]]) -> Any:
     candidates are whole steps built from validated params, not raw estimator keys."""
     from sklearn.model_selection import GridSearchCV
 
-    from stages.core.model import build_chain, build_model
-    from stages.core.transformers import build_impute_step
+    from stages.lib.model import build_chain, build_model
+    from stages.lib.transformers import build_impute_step
 
     scoring = params.train.search.scoring
     every = scorers(params)

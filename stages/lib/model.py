@@ -15,9 +15,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from stages.core.errors import DataError, ParamsError
-from stages.core.featurize import build_featurizer
 from stages.core.params import Params
-from stages.core.transformers import (
+from stages.lib.featurize import build_featurizer
+from stages.lib.transformers import (
     build_design,
     build_encoder,
     build_impute_step,

@@ -106,9 +106,9 @@ def hash_positions(
     """Positions of the train and test rows of `split.method: hash` (in file order).
 
     `keys` is the id column as written (text), or None to key each row by its position;
-    stages/core/hash_split.py has the rule, which the Spark engine computes identically."""
+    stages/lib/hash_split.py has the rule, which the Spark engine computes identically."""
     from stages.core.contracts import line_of
-    from stages.core.hash_split import is_test, positions_as_keys
+    from stages.lib.hash_split import is_test, positions_as_keys
 
     if keys is None:
         mask = is_test(positions_as_keys(n_rows), test_size, random_state)

@@ -18,13 +18,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stages.core.metrics import Ranked, rank_by_score
+from stages.lib.metrics import Ranked, rank_by_score
 
 
 def roc_table(scored: pd.DataFrame, ranked: Ranked | None = None) -> pd.DataFrame:
     """ROC curve: one row per distinct threshold (fpr, tpr, threshold), from (0,0) to (1,1).
 
-    `ranked` (stages.core.metrics.rank_by_score of this split) spares scikit-learn a sort.
+    `ranked` (stages.lib.metrics.rank_by_score of this split) spares scikit-learn a sort.
     """
     fpr, tpr, thresholds = (ranked or _ranked(scored)).roc
     return pd.DataFrame({"fpr": fpr, "tpr": tpr, "threshold": np.minimum(thresholds, 1.0)})
@@ -194,7 +194,7 @@ def coefficient_table(model: Any) -> pd.DataFrame:
     Empty for a classifier without `coef_` (a tree ensemble, say): there is nothing linear
     to show, and evaluate must not fail over a plot.
     """
-    from stages.core.model import feature_names
+    from stages.lib.model import feature_names
 
     classifier = model.named_steps["classifier"]
     if not hasattr(classifier, "coef_"):
