@@ -83,20 +83,26 @@ def test_run_fails_on_accuracy_mismatch_or_wrong_reruns() -> None:
         "noop_ran": [],
         "rerun_stages": ["train", "evaluate"],
         "rerun_expected": ["train", "evaluate"],
+        "rerun_accuracy_match": True,
+        "rerun_test_accuracy": 0.77,
+        "single_after_test_accuracy": 0.77,
     }
     assert check(good) == []
     bad = {
         **good,
         "accuracy_match": False,
         "single_test_accuracy": 0.70,
+        "rerun_accuracy_match": False,
+        "single_after_test_accuracy": 0.71,
         "noop_ran": ["split"],
         "rerun_stages": ["split", "train", "evaluate"],
     }
     problems = check(bad)
-    assert len(problems) == 3
+    assert len(problems) == 4
     assert "differs from the single process's 0.7" in problems[0]
-    assert "no-op dvc repro ran stages: ['split']" in problems[1]
-    assert "expected ['train', 'evaluate']" in problems[2]
+    assert "after the train.C change the staged test accuracy 0.77 differs" in problems[1]
+    assert "no-op dvc repro ran stages: ['split']" in problems[2]
+    assert "expected ['train', 'evaluate']" in problems[3]
 
 
 def test_benchmark_smoke_run_at_1000_rows(tmp_path: Path) -> None:
@@ -108,6 +114,7 @@ def test_benchmark_smoke_run_at_1000_rows(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "(d) dvc repro after train.C" in result.stderr  # progress lines
+    assert "(e) single-process sklearn Pipeline with train.C" in result.stderr
     figures = json.loads(out.read_text())
 
     stages = list(pipeline_stages(ROOT))
@@ -116,9 +123,13 @@ def test_benchmark_smoke_run_at_1000_rows(tmp_path: Path) -> None:
     assert set(figures["peak_rss_mb"]) == set(stages) == set(figures["stage_s"])
     assert all(mb > 20 for mb in figures["peak_rss_mb"].values())
     assert figures["single_peak_rss_mb"] > 20
-    for key in ("staged_s", "single_s", "noop_s", "rerun_s"):
+    for key in ("staged_s", "single_s", "noop_s", "rerun_s", "single_after_s"):
         assert figures[key] > 0
     assert figures["ratio"] == pytest.approx(figures["staged_s"] / figures["single_s"], rel=1e-2)
+    assert figures["rerun_same_params_ratio"] == pytest.approx(
+        figures["rerun_s"] / figures["single_after_s"], rel=1e-2
+    )
+    assert figures["rerun_accuracy_match"] is True
     assert figures["noop_ran"] == []
     assert (
         figures["rerun_stages"]
