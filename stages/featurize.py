@@ -7,21 +7,38 @@ rare, on the train split only). With no derivations the kept columns pass unchan
 
 from __future__ import annotations
 
+from typing import Any
+
 from stages.core.artifacts import (
     FEATURED_DIR,
     FEATURIZER_PATH,
     SPLIT_DIR,
+    SPLITS,
+    copy_tables,
+    empty_table,
     read_source,
     table_columns,
     table_path,
+    write_fitted,
 )
 from stages.core.cli import run_cli, stage_parser
 from stages.core.contracts import check_derived_rows
 from stages.core.engines import get_engine
 from stages.core.fitted import fit_record
 from stages.core.params import load_params
-from stages.lib.featurize import build_featurizer, refuse_shadowing
+from stages.lib.featurize import Featurizer, build_featurizer, refuse_shadowing
 from stages.lib.fit_stage import read_splits, run_fit_stage
+
+
+def pass_through(featurizer: Featurizer, record: dict[str, Any]) -> None:
+    """No derivations, and the split tables hold exactly the columns later stages use, in
+    the order featurize would write them: the featured tables are the split tables, so
+    they are copied byte for byte instead of decoded and encoded again (10M rows: ~2.5 s),
+    and the featurizer learns the columns, all it learns without derivations, from the
+    schema alone (a test checks both against the path that reads the rows)."""
+    featurizer.fit(empty_table(table_path(SPLIT_DIR, "train")))
+    copy_tables({table_path(SPLIT_DIR, split): table_path(FEATURED_DIR, split) for split in SPLITS})
+    write_fitted(featurizer, FEATURIZER_PATH, record)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -37,18 +54,20 @@ def main(argv: list[str] | None = None) -> None:
     # Only what later stages use: the raw columns the features and derivations need, and
     # the target (at 10M rows, long text columns such as names cost seconds and GBs).
     needed = list(params.raw_columns(with_id=False))
-    tables = read_splits(SPLIT_DIR, needed)
     # The split tables say what they were made from (training CSV, labels): recorded too.
     record = fit_record("featurize", params, read_source(table_path(SPLIT_DIR, "train")))
-    run_fit_stage(
-        featurizer,
-        tables,
-        FEATURED_DIR,
-        FEATURIZER_PATH,
-        params.data.train_path,
-        record,
-        check=lambda outputs: check_derived_rows(outputs, params),
-    )
+    if not params.featurize.derive and raw_columns == needed:
+        pass_through(featurizer, record)
+    else:
+        run_fit_stage(
+            featurizer,
+            read_splits(SPLIT_DIR, needed),
+            FEATURED_DIR,
+            FEATURIZER_PATH,
+            params.data.train_path,
+            record,
+            check=lambda outputs: check_derived_rows(outputs, params),
+        )
     derived = ", ".join(params.featurize.derive) or "none (tables pass through)"
     print(f"featurize: derived columns: {derived}")
 

@@ -47,7 +47,11 @@ def split_table(
     names = {int(c): as_written(raw[target].to_numpy()[labels.to_numpy() == c][0]) for c in (0, 1)}
     minimum = params.checks.min_class_rows.model_dump()
     check_class_rows(labels, {"train": train, "test": test}, minimum, names, target, source)
-    tables = take_splits(table, {"train": train, "test": test})
+    # Columns in params' order (target, id, features), the order featurize writes: with no
+    # derivations it then passes these tables through as they are (stages/featurize.py).
+    first = [column for column in params.raw_columns() if column in table.columns]
+    order = first + [column for column in table.columns if column not in first]
+    tables = take_splits(table, {"train": train, "test": test}, order)
     return tables["train"], tables["test"]
 
 

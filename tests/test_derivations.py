@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import copy
+import pickle
+from pathlib import Path
 from typing import Any
 
+import joblib
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,9 +15,9 @@ from pydantic import TypeAdapter
 
 from stages.core.errors import DataError, ParamsError
 from stages.core.featurize_ops import Derivation
-from stages.core.params import parse_params, read_params_file
+from stages.core.params import load_params, parse_params, read_params_file
 from stages.lib.featurize import Featurizer, build_featurizer
-from tests.conftest import ROOT
+from tests.conftest import ROOT, Cli
 
 RAW = read_params_file(ROOT / "params.yaml")
 
@@ -204,3 +207,54 @@ def test_split_requires_the_derivations_inputs_not_the_derived_columns() -> None
     assert "fam" not in required
     assert required["Parch"] == "featurize.derive.fam"
     assert required["Age"] == "features.numeric"
+
+
+# --- the featurize stage without derivations --------------------------------------------
+
+
+def _featured_and_split(project: Path) -> list[tuple[bytes, bytes]]:
+    return [
+        (
+            (project / "data/featured" / f"{split}.parquet").read_bytes(),
+            (project / "data/split" / f"{split}.parquet").read_bytes(),
+        )
+        for split in ("train", "test")
+    ]
+
+
+def test_without_derivations_featurize_copies_the_split_tables(
+    reproduced_copy: Path, cli: Cli
+) -> None:
+    """The split tables already hold the used columns in featurize's order: they pass
+    through byte for byte, and the featurizer fitted from the schema alone pickles to the
+    bytes of one fitted on every row (the path with derivations)."""
+    (reproduced_copy / "data/featured/train.parquet").unlink()
+    assert cli("featurize", reproduced_copy).returncode == 0
+    assert all(featured == split for featured, split in _featured_and_split(reproduced_copy))
+
+    params = load_params(reproduced_copy / "params.yaml")
+    rows = pd.read_parquet(reproduced_copy / "data/split/train.parquet")
+    on_rows = build_featurizer(params).fit(rows[list(params.raw_columns(with_id=False))])
+    stored = joblib.load(reproduced_copy / "models/featurizer.joblib")["object"]
+    assert pickle.dumps(stored) == pickle.dumps(on_rows)
+    pd.testing.assert_frame_equal(on_rows.transform(rows), rows)
+
+
+def test_split_tables_with_other_columns_are_read_and_rewritten(
+    reproduced_copy: Path, cli: Cli
+) -> None:
+    """A hash split keeps the id column, which no later stage uses: featurize reads the
+    rows and writes the used columns only."""
+    params_file = reproduced_copy / "params.yaml"
+    text = params_file.read_text()
+    assert "  method: shuffle" in text
+    params_file.write_text(text.replace("  method: shuffle", "  method: hash", 1))
+    assert cli("split", reproduced_copy).returncode == 0
+    assert cli("featurize", reproduced_copy).returncode == 0
+
+    params = load_params(params_file)
+    split = pd.read_parquet(reproduced_copy / "data/split/train.parquet")
+    assert params.data.id_column in split.columns
+    featured = pd.read_parquet(reproduced_copy / "data/featured/train.parquet")
+    assert list(featured.columns) == list(params.raw_columns(with_id=False))
+    assert all(featured != split for featured, split in _featured_and_split(reproduced_copy))

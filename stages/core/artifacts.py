@@ -243,6 +243,32 @@ def read_table(path: Path | str, columns: list[str] | None = None) -> pd.DataFra
         raise _unreadable(path, "Parquet") from None
 
 
+def empty_table(path: Path | str) -> pd.DataFrame:
+    """The table's columns, dtypes and index with no rows, from its Parquet schema alone."""
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: not found; run the stage that writes it (dvc repro)")
+    try:
+        frame: pd.DataFrame = pq.read_schema(path).empty_table().to_pandas()
+    except Exception:  # a truncated or foreign file
+        raise _unreadable(path, "Parquet") from None
+    return frame
+
+
+def copy_tables(pairs: Mapping[Path, Path]) -> None:
+    """Each (source, destination) file copied byte for byte, atomically: a stage that
+    passes a table through unchanged writes it without decoding and encoding it again."""
+    import shutil
+
+    for source, destination in pairs.items():
+        if not source.is_file():
+            raise DataError(f"{source}: not found; run the stage that writes it (dvc repro)")
+        with atomic_path(destination) as temporary:
+            shutil.copyfile(source, temporary)
+
+
 def table_columns(path: Path | str) -> list[str]:
     """The column names of a table, from its Parquet schema (no data read)."""
     import pyarrow.parquet as pq
