@@ -35,7 +35,8 @@ def pass_through(featurizer: Featurizer, record: dict[str, Any]) -> None:
     the order featurize would write them: the featured tables are the split tables, so
     they are copied byte for byte instead of decoded and encoded again (10M rows: ~2.5 s),
     and the featurizer learns the columns, all it learns without derivations, from the
-    schema alone (a test checks both against the path that reads the rows)."""
+    schema alone. The copy keeps split's `pipeline.source` metadata, which the row path
+    does not write; the data and the pickled featurizer are the row path's (a test)."""
     featurizer.fit(empty_table(table_path(SPLIT_DIR, "train")))
     copy_tables({table_path(SPLIT_DIR, split): table_path(FEATURED_DIR, split) for split in SPLITS})
     write_fitted(featurizer, FEATURIZER_PATH, record)
@@ -56,7 +57,8 @@ def main(argv: list[str] | None = None) -> None:
     needed = list(params.raw_columns(with_id=False))
     # The split tables say what they were made from (training CSV, labels): recorded too.
     record = fit_record("featurize", params, read_source(table_path(SPLIT_DIR, "train")))
-    if not params.featurize.derive and raw_columns == needed:
+    copied = not params.featurize.derive and raw_columns == needed
+    if copied:
         pass_through(featurizer, record)
     else:
         run_fit_stage(
@@ -68,7 +70,9 @@ def main(argv: list[str] | None = None) -> None:
             record,
             check=lambda outputs: check_derived_rows(outputs, params),
         )
-    derived = ", ".join(params.featurize.derive) or "none (tables pass through)"
+    derived = ", ".join(params.featurize.derive) or (
+        "none (split tables copied as they are)" if copied else "none (used columns kept)"
+    )
     print(f"featurize: derived columns: {derived}")
 
 

@@ -277,7 +277,7 @@ def test_damaged_artifact_is_one_line_naming_the_fix(
     args = ["--input", "new.csv", "--output", "out.csv"] if stage == "predict" else []
     (reproduced_copy / "new.csv").write_text(f"{HEADER}\n{ROW}\n")
     result = cli(stage, reproduced_copy, *args)
-    assert_one_line_error(result, message, "run `dvc checkout` or `dvc repro`")
+    assert_one_line_error(result, message, "run `dvc checkout --force` or `dvc repro`")
 
 
 def test_library_warnings_become_one_line_each(capsys: pytest.CaptureFixture[str]) -> None:

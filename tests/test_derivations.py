@@ -227,9 +227,11 @@ def test_without_derivations_featurize_copies_the_split_tables(
 ) -> None:
     """The split tables already hold the used columns in featurize's order: they pass
     through byte for byte, and the featurizer fitted from the schema alone pickles to the
-    bytes of one fitted on every row (the path with derivations)."""
+    bytes of one fitted on every row (the path that reads the rows)."""
     (reproduced_copy / "data/featured/train.parquet").unlink()
-    assert cli("featurize", reproduced_copy).returncode == 0
+    result = cli("featurize", reproduced_copy)
+    assert result.returncode == 0
+    assert "derived columns: none (split tables copied as they are)" in result.stdout
     assert all(featured == split for featured, split in _featured_and_split(reproduced_copy))
 
     params = load_params(reproduced_copy / "params.yaml")
@@ -250,7 +252,9 @@ def test_split_tables_with_other_columns_are_read_and_rewritten(
     assert "  method: shuffle" in text
     params_file.write_text(text.replace("  method: shuffle", "  method: hash", 1))
     assert cli("split", reproduced_copy).returncode == 0
-    assert cli("featurize", reproduced_copy).returncode == 0
+    result = cli("featurize", reproduced_copy)
+    assert result.returncode == 0
+    assert "derived columns: none (used columns kept)" in result.stdout
 
     params = load_params(params_file)
     split = pd.read_parquet(reproduced_copy / "data/split/train.parquet")

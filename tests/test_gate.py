@@ -231,8 +231,9 @@ def test_check_refuses_missing_or_unreadable_metrics(reproduced_copy: Path) -> N
     result = check(reproduced_copy)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
-    assert "metrics/metrics.json: not valid JSON (line 1); run `dvc checkout` or `dvc repro`" in (
-        result.stderr
+    assert (
+        "metrics/metrics.json: not valid JSON (line 1); run `dvc checkout --force` or `dvc repro`"
+        in (result.stderr)
     )
     metrics.unlink()
     result = check(reproduced_copy)

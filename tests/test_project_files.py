@@ -56,22 +56,47 @@ def _text_lines(path: Path) -> list[str]:
 
 
 def local_imports(module_path: Path) -> set[str]:
-    """`stages.*` modules a file imports, followed transitively."""
+    """`stages.*` modules a file imports, followed transitively: `from stages.a import b`
+    (b a name or a submodule), `import stages.a.b`, at any depth of the file."""
     seen: set[str] = set()
     pending = [module_path]
     while pending:
-        tree = ast.parse(pending.pop().read_text())
-        for node in ast.walk(tree):
-            if (
-                isinstance(node, ast.ImportFrom)
-                and node.module
-                and node.module.startswith("stages")
-            ):
-                name = node.module.replace(".", "/") + ".py"
-                if name not in seen and (ROOT / name).is_file():
-                    seen.add(name)
-                    pending.append(ROOT / name)
+        for name in _imported_modules(ast.parse(pending.pop().read_text())):
+            path = name.replace(".", "/") + ".py"
+            if path not in seen and (ROOT / path).is_file():
+                seen.add(path)
+                pending.append(ROOT / path)
     return seen
+
+
+def _imported_modules(tree: ast.Module) -> set[str]:
+    """Every dotted name an import in `tree` may load (existing files are kept by the caller)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("stages"):
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names if alias.name.startswith("stages"))
+    return names
+
+
+def test_the_import_walker_sees_every_form_of_import() -> None:
+    tree = ast.parse(
+        "from stages.lib import gate\nimport stages.lib.metrics\n"
+        "def f():\n    from stages.core.params import Params\n"
+    )
+    found = _imported_modules(tree)
+    assert {"stages.lib.gate", "stages.lib.metrics", "stages.core.params"} <= found
+
+
+@pytest.mark.parametrize("package", ["stages/core/__init__.py", "stages/lib/__init__.py"])
+def test_package_inits_below_stages_run_no_code(package: str) -> None:
+    """Every stage runs these, and no stage lists them in dvc.yaml (stages/core's is inside
+    its directory dep; stages/lib's is in none): a docstring is all they may hold."""
+    body = ast.parse((ROOT / package).read_text()).body
+    assert len(body) == 1
+    assert isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
 
 
 CORE = "stages/core"

@@ -60,7 +60,7 @@ FITTED_PATHS = {
     "scale": SCALER_PATH,
     "train": MODEL_PATH,
 }
-FIX = "run `dvc checkout` or `dvc repro`"
+FIX = "run `dvc checkout --force` or `dvc repro`"
 # Key of the split tables' Parquet metadata that says what they were made from.
 SOURCE_KEY = b"pipeline.source"
 
