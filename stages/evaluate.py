@@ -32,6 +32,7 @@ from stages.core.artifacts import (
     write_tables,
 )
 from stages.core.cli import allow_stale_option, run_cli, stage_parser
+from stages.core.contracts import check_model_input
 from stages.core.engines import get_engine
 from stages.core.errors import in_file
 from stages.core.fitted import check_fitted
@@ -195,6 +196,8 @@ def main(argv: list[str] | None = None) -> None:
     # Metrics of a model fitted with other params or data would be silently wrong.
     check_fitted({MODEL_PATH: record}, params, args.params, allow_stale=args.allow_stale)
     tables = {split: read_table(table_path(SCALED_DIR, split)) for split in SPLITS}
+    for split, table in tables.items():
+        check_model_input(table, params, table_path(SCALED_DIR, split))
     with in_file(params.data.train_path):
         scored, metrics, ranked = evaluate(model, tables, params)
     write_tables({table_path(SCORED_DIR, split): frame for split, frame in scored.items()})

@@ -22,6 +22,7 @@ from stages.core.artifacts import (
     write_json,
 )
 from stages.core.cli import run_cli, stage_parser
+from stages.core.contracts import check_model_input
 from stages.core.engines import get_engine
 from stages.core.errors import in_file
 from stages.core.fitted import fit_record
@@ -67,6 +68,7 @@ def main(argv: list[str] | None = None) -> None:
     with threadpool_limits(limits=1):
         chosen, report = choose_params(params)
         train = read_table(table_path(SCALED_DIR, "train"))
+        check_model_input(train, chosen, table_path(SCALED_DIR, "train"))
         model = build_model(chosen)
         with in_file(params.data.train_path):
             check_categories_fit_model(chosen, train)

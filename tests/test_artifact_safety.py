@@ -280,6 +280,31 @@ def test_damaged_artifact_is_one_line_naming_the_fix(
     assert_one_line_error(result, message, "run `dvc checkout --force` or `dvc repro`")
 
 
+@pytest.mark.parametrize(
+    ("stage", "split", "tamper", "message"),
+    [
+        ("evaluate", "test", "drop", "missing column 'Fare' (written by scale)"),
+        ("evaluate", "test", "relabel", "column 'Survived' holds 2 where split writes 0 or 1"),
+        ("train", "train", "drop", "missing column 'Fare' (written by scale)"),
+    ],
+)
+def test_a_replaced_scaled_table_is_named_before_anything_is_written(
+    reproduced_copy: Path, cli: Cli, stage: str, split: str, tamper: str, message: str
+) -> None:
+    """A valid Parquet file that is not what scale wrote (a column gone, a target that is
+    not 0/1): one line naming it, and the stage's outputs left as they were."""
+    file = reproduced_copy / f"data/scaled/{split}.parquet"
+    table = pd.read_parquet(file)
+    table = table.drop(columns="Fare") if tamper == "drop" else table.assign(Survived=2)
+    file.unlink()  # may be a link into DVC's cache: never write through it
+    table.to_parquet(file)
+    outputs = ["data/scored/train.parquet", "metrics/metrics.json", "models/model.joblib"]
+    before = {name: (reproduced_copy / name).read_bytes() for name in outputs}
+    result = cli(stage, reproduced_copy)
+    assert_one_line_error(result, f"data/scaled/{split}.parquet: {message}")
+    assert {name: (reproduced_copy / name).read_bytes() for name in outputs} == before
+
+
 def test_library_warnings_become_one_line_each(capsys: pytest.CaptureFixture[str]) -> None:
     from sklearn.exceptions import UndefinedMetricWarning
 

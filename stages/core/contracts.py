@@ -475,6 +475,22 @@ def require_columns(
         raise DataError(f"{prefix}missing column {missing[0]!r} ({why})")
 
 
+def check_model_input(table: pd.DataFrame, params: Params, path: Path | str) -> None:
+    """A scaled table as the stages wrote it: every feature column, and the target as
+    split's 0/1. Checked where train and evaluate read it, so a file replaced by hand or
+    by another tool is named in one line before anything is fitted or written, not met
+    as a KeyError or a metric's ValueError."""
+    target = params.data.target
+    require_columns(table, [*params.features.columns, target], "written by scale", f"{path}: ")
+    odd = ~table[target].isin([0, 1])
+    if odd.any():
+        value = as_written(table[target][odd].iloc[0])
+        raise DataError(
+            f"{path}: column {target!r} holds {value} where split writes 0 or 1 (damaged "
+            "or not made by this pipeline); run `dvc checkout --force` or `dvc repro`"
+        )
+
+
 def _odd_rows(values: pd.Series, positive_label: Any) -> pd.Series:
     """Rows outside the two usual classes: the positive label and the commonest other value."""
     usual = [positive_label] if positive_label in set(values) else []
