@@ -208,16 +208,11 @@ def write_tables(tables: Mapping[Path, pd.DataFrame], source: dict[str, Any] | N
 
 def read_source(path: Path | str) -> dict[str, Any] | None:
     """The `source` a table was written with (None: none), from its metadata only."""
-    import pyarrow.parquet as pq
-
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: not found; run the stage that writes it (dvc repro)")
+    metadata = _parquet_schema(path).metadata or {}
     try:
-        metadata = pq.read_schema(path).metadata or {}
         return json.loads(metadata[SOURCE_KEY]) if SOURCE_KEY in metadata else None
-    except Exception:  # pyarrow and json raise many kinds for a damaged file
-        raise _unreadable(path, "Parquet") from None
+    except ValueError:  # not JSON, or not UTF-8: a damaged or foreign file
+        raise _unreadable(Path(path), "Parquet") from None
 
 
 def read_table(path: Path | str, columns: list[str] | None = None) -> pd.DataFrame:
@@ -229,15 +224,11 @@ def read_table(path: Path | str, columns: list[str] | None = None) -> pd.DataFra
     """
     import pandas as pd
 
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: not found; run the stage that writes it (dvc repro)")
+    path = _produced(path)
+    if columns is not None:
+        present = set(_parquet_schema(path).names)
+        columns = [column for column in columns if column in present]
     try:
-        if columns is not None:
-            import pyarrow.parquet as pq
-
-            present = set(pq.read_schema(path).names)
-            columns = [column for column in columns if column in present]
         return pd.read_parquet(path, engine="pyarrow", columns=columns)
     except Exception:  # a truncated or foreign file: pyarrow raises many kinds
         raise _unreadable(path, "Parquet") from None
@@ -245,15 +236,7 @@ def read_table(path: Path | str, columns: list[str] | None = None) -> pd.DataFra
 
 def empty_table(path: Path | str) -> pd.DataFrame:
     """The table's columns, dtypes and index with no rows, from its Parquet schema alone."""
-    import pyarrow.parquet as pq
-
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: not found; run the stage that writes it (dvc repro)")
-    try:
-        frame: pd.DataFrame = pq.read_schema(path).empty_table().to_pandas()
-    except Exception:  # a truncated or foreign file
-        raise _unreadable(path, "Parquet") from None
+    frame: pd.DataFrame = _parquet_schema(path).empty_table().to_pandas()
     return frame
 
 
@@ -263,24 +246,34 @@ def copy_tables(pairs: Mapping[Path, Path]) -> None:
     import shutil
 
     for source, destination in pairs.items():
-        if not source.is_file():
-            raise DataError(f"{source}: not found; run the stage that writes it (dvc repro)")
+        produced = _produced(source)
         with atomic_path(destination) as temporary:
-            shutil.copyfile(source, temporary)
+            shutil.copyfile(produced, temporary)
 
 
 def table_columns(path: Path | str) -> list[str]:
     """The column names of a table, from its Parquet schema (no data read)."""
-    import pyarrow.parquet as pq
+    names = _parquet_schema(path).names
+    return [name for name in names if not name.startswith("__index")]
 
+
+def _produced(path: Path | str) -> Path:
+    """`path`, which a stage writes: its absence says which command makes it."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: not found; run the stage that writes it (dvc repro)")
+    return path
+
+
+def _parquet_schema(path: Path | str) -> Any:
+    """A stage's table's Parquet schema (footer only), or one line if it is absent or damaged."""
+    import pyarrow.parquet as pq
+
+    path = _produced(path)
     try:
-        names = pq.read_schema(path).names
-    except Exception:  # a truncated or foreign file
+        return pq.read_schema(path)
+    except Exception:  # a truncated or foreign file: pyarrow raises many kinds
         raise _unreadable(path, "Parquet") from None
-    return [name for name in names if not name.startswith("__index")]
 
 
 def write_object(obj: Any, path: Path | str) -> None:
@@ -307,9 +300,7 @@ def read_fitted(path: Path | str) -> tuple[Any, dict[str, Any] | None]:
 def read_object(path: Path | str) -> Any:
     import joblib
 
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: not found; run the stage that writes it (dvc repro)")
+    path = _produced(path)
     try:
         return joblib.load(path)
     except Exception:  # unpickling garbage raises almost anything
