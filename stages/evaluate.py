@@ -133,12 +133,12 @@ def plot_tables(
     from stages.lib.plot_data import confusion_csv, confusion_table, curve_tables
 
     settings = params.plots
-    tables = per_split(
-        lambda item: curve_tables(
-            item[1], settings.calibration_bins, settings.max_curve_points, item[0]
-        ),
-        {split: ((ranked or {}).get(split), frame) for split, frame in scored.items()},
-    )
+
+    def curves(split: str) -> dict[str, pd.DataFrame]:
+        frame, order = scored[split], (ranked or {}).get(split)
+        return curve_tables(frame, settings.calibration_bins, settings.max_curve_points, order)
+
+    tables = per_split(curves, {split: split for split in scored})
     # One line per row, formatted without pandas' loop (confusion_csv).
     confusion = {split: [confusion_csv(confusion_table(frame))] for split, frame in scored.items()}
     return tables, confusion
